@@ -1,0 +1,198 @@
+// FFmpeg decoding of any container/codec it opens: best audio stream, decoded packet by packet and
+// resampled to mono float at the detector's rate.
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/error.h>
+#include <libavutil/opt.h>
+#include <libswresample/swresample.h>
+}
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+#include <stdexcept>
+#include <vector>
+
+#include "live/audio_source.hpp"
+#include "live/pcm_file_source.hpp"
+
+namespace hyped {
+namespace {
+
+std::string av_error(int err) {
+  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
+  av_strerror(err, buf, sizeof buf);
+  return buf;
+}
+
+struct FormatCloser {
+  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
+};
+struct CodecFreer {
+  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
+};
+struct PacketFreer {
+  void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct FrameFreer {
+  void operator()(AVFrame* f) const { av_frame_free(&f); }
+};
+struct SwrFreer {
+  void operator()(SwrContext* s) const { swr_free(&s); }
+};
+
+class FfmpegSource final : public AudioSource {
+ public:
+  FfmpegSource(const std::string& path, int rate) : rate_(rate) {
+    info_.path = path;
+    const auto fail = [&](const std::string& why) { throw std::runtime_error("cannot open '" + path + "': " + why); };
+    AVFormatContext* raw = nullptr;
+    if (int err = avformat_open_input(&raw, path.c_str(), nullptr, nullptr); err < 0) fail(av_error(err));
+    fmt_.reset(raw);
+    if (int err = avformat_find_stream_info(fmt_.get(), nullptr); err < 0) fail(av_error(err));
+    const AVCodec* codec = nullptr;
+    stream_ = av_find_best_stream(fmt_.get(), AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
+    if (stream_ == AVERROR_STREAM_NOT_FOUND) throw std::runtime_error("'" + path + "' has no audio stream");
+    if (stream_ < 0 || !codec) fail("no decoder for its audio stream (" + av_error(stream_) + ")");
+    AVStream* st = fmt_->streams[stream_];
+    dec_.reset(avcodec_alloc_context3(codec));
+    if (!dec_) fail("out of memory");
+    if (int err = avcodec_parameters_to_context(dec_.get(), st->codecpar); err < 0) fail(av_error(err));
+    dec_->thread_count = 0;  // let FFmpeg pick; codecs with frame threads use them
+    if (int err = avcodec_open2(dec_.get(), codec, nullptr); err < 0) fail("cannot open decoder: " + av_error(err));
+    info_.container = fmt_->iformat->name;
+    info_.codec = codec->name;
+    info_.source_rate_hz = dec_->sample_rate;
+    info_.source_channels = dec_->ch_layout.nb_channels;
+    if (fmt_->duration != AV_NOPTS_VALUE && fmt_->duration > 0)
+      info_.duration_s = static_cast<double>(fmt_->duration) / AV_TIME_BASE;
+    else if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+      info_.duration_s = static_cast<double>(st->duration) * av_q2d(st->time_base);
+    pkt_.reset(av_packet_alloc());
+    frame_.reset(av_frame_alloc());
+    if (!pkt_ || !frame_) fail("out of memory");
+  }
+
+  const MediaInfo& info() const override { return info_; }
+  long long skipped_packets() const override { return skipped_; }
+
+  std::size_t read(std::span<float> out) override {
+    std::size_t done = 0;
+    while (done < out.size()) {
+      if (pending_pos_ < pending_.size()) {
+        const std::size_t n = std::min(out.size() - done, pending_.size() - pending_pos_);
+        std::copy_n(pending_.begin() + static_cast<std::ptrdiff_t>(pending_pos_), n, out.begin() + static_cast<std::ptrdiff_t>(done));
+        pending_pos_ += n;
+        done += n;
+        continue;
+      }
+      if (!refill()) break;
+    }
+    return done;
+  }
+
+ private:
+  // Decodes until some resampled samples are pending; false at the end of the stream.
+  bool refill() {
+    pending_.clear();
+    pending_pos_ = 0;
+    while (pending_.empty()) {
+      if (finished_) return false;
+      const int got = avcodec_receive_frame(dec_.get(), frame_.get());
+      if (got == 0) {
+        convert(frame_.get());
+        av_frame_unref(frame_.get());
+        continue;
+      }
+      if (got == AVERROR_EOF) {
+        convert(nullptr);  // drain the resampler's delay line
+        finished_ = true;
+        continue;
+      }
+      if (got != AVERROR(EAGAIN)) {
+        ++skipped_;
+        spdlog::warn("'{}': decode error ({}), frame skipped", info_.path, av_error(got));
+        continue;
+      }
+      feed_packet();
+    }
+    return true;
+  }
+
+  void feed_packet() {
+    for (;;) {
+      const int err = av_read_frame(fmt_.get(), pkt_.get());
+      if (err < 0) {
+        if (err != AVERROR_EOF)
+          spdlog::warn("'{}': read error ({}); treating it as the end of the media", info_.path, av_error(err));
+        avcodec_send_packet(dec_.get(), nullptr);
+        return;
+      }
+      const std::unique_ptr<AVPacket, void (*)(AVPacket*)> unref(pkt_.get(), av_packet_unref);
+      if (pkt_->stream_index != stream_) continue;
+      const int sent = avcodec_send_packet(dec_.get(), pkt_.get());
+      if (sent < 0 && sent != AVERROR(EAGAIN)) {
+        ++skipped_;
+        spdlog::warn("'{}': damaged packet skipped ({})", info_.path, av_error(sent));
+        continue;
+      }
+      return;
+    }
+  }
+
+  void convert(const AVFrame* frame) {
+    if (frame && !swr_) open_resampler(frame);
+    if (!swr_) return;
+    const int in_samples = frame ? frame->nb_samples : 0;
+    const int cap = swr_get_out_samples(swr_.get(), in_samples);
+    if (cap <= 0) return;
+    pending_.resize(static_cast<std::size_t>(cap));
+    auto* dst = reinterpret_cast<uint8_t*>(pending_.data());
+    const int n = swr_convert(swr_.get(), &dst, cap, frame ? const_cast<const uint8_t**>(frame->extended_data) : nullptr, in_samples);
+    pending_.resize(static_cast<std::size_t>(std::max(0, n)));
+  }
+
+  void open_resampler(const AVFrame* frame) {
+    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+    AVChannelLayout in_layout{};
+    if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame->ch_layout.nb_channels == 0)
+      av_channel_layout_default(&in_layout, std::max(1, frame->ch_layout.nb_channels));
+    else
+      av_channel_layout_copy(&in_layout, &frame->ch_layout);
+    SwrContext* raw = nullptr;
+    const int err = swr_alloc_set_opts2(&raw, &mono, AV_SAMPLE_FMT_FLT, rate_, &in_layout,
+                                        static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr);
+    av_channel_layout_uninit(&in_layout);
+    swr_.reset(raw);
+    if (err < 0 || swr_init(swr_.get()) < 0)
+      throw std::runtime_error("'" + info_.path + "': cannot set up the resampler (" + av_error(err) + ")");
+  }
+
+  int rate_;
+  MediaInfo info_;
+  std::unique_ptr<AVFormatContext, FormatCloser> fmt_;
+  std::unique_ptr<AVCodecContext, CodecFreer> dec_;
+  std::unique_ptr<AVPacket, PacketFreer> pkt_;
+  std::unique_ptr<AVFrame, FrameFreer> frame_;
+  std::unique_ptr<SwrContext, SwrFreer> swr_;
+  int stream_ = -1;
+  std::vector<float> pending_;
+  std::size_t pending_pos_ = 0;
+  bool finished_ = false;
+  long long skipped_ = 0;
+};
+
+}  // namespace
+
+bool have_ffmpeg() { return true; }
+
+std::unique_ptr<AudioSource> open_audio(const std::string& path, int sample_rate_hz) {
+  if (is_raw_f32_path(path)) return open_pcm_file(path, sample_rate_hz);
+  av_log_set_level(AV_LOG_ERROR);
+  return std::make_unique<FfmpegSource>(path, sample_rate_hz);
+}
+
+}  // namespace hyped

@@ -1,0 +1,135 @@
+#include "app/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace hyped {
+namespace {
+
+// One row per key: how to read it into AppConfig.
+struct KeySpec {
+  const char* section;
+  const char* key;
+  std::function<void(AppConfig&, const toml::node&, const std::string& where)> read;
+};
+
+std::string where_of(const std::string& name, const toml::node& n, const std::string& dotted) {
+  std::ostringstream s;
+  s << "'" << dotted << "' in " << name << " (line " << n.source().begin.line << ")";
+  return s.str();
+}
+
+auto number(double DetectorParams::*field) {
+  return [field](AppConfig& c, const toml::node& n, const std::string& where) {
+    const auto v = n.value<double>();  // integers are accepted as numbers
+    if (!v || n.is_boolean()) throw ConfigError(where + " must be a number");
+    c.detector.*field = *v;
+  };
+}
+
+auto integer(int DetectorParams::*field) {
+  return [field](AppConfig& c, const toml::node& n, const std::string& where) {
+    if (!n.is_integer()) throw ConfigError(where + " must be an integer");
+    c.detector.*field = static_cast<int>(*n.value<std::int64_t>());
+  };
+}
+
+const std::vector<KeySpec>& key_specs() {
+  static const std::vector<KeySpec> specs = {
+      {"audio", "sample_rate_hz", integer(&DetectorParams::sample_rate_hz)},
+      {"audio", "frame_s", number(&DetectorParams::frame_s)},
+      {"audio", "hop_s", number(&DetectorParams::hop_s)},
+      {"stats", "z_mode",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = n.value<std::string>();
+         if (!n.is_string() || (*v != "global" && *v != "running"))
+           throw ConfigError(where + " must be \"global\" or \"running\"");
+         c.detector.z_mode = *v == "global" ? ZMode::Global : ZMode::Running;
+       }},
+      {"stats", "halflife_s", number(&DetectorParams::stats_halflife_s)},
+      {"stats", "warmup_s", number(&DetectorParams::warmup_s)},
+      {"stats", "z_eps", number(&DetectorParams::z_eps)},
+      {"stats", "audio_min_rel_std", number(&DetectorParams::audio_min_rel_std)},
+      {"stats", "chat_min_std", number(&DetectorParams::chat_min_std)},
+      {"spectral", "fft_size", integer(&DetectorParams::fft_size)},
+      {"spectral", "high_band_hz", number(&DetectorParams::high_band_hz)},
+      {"chat", "window_s", number(&DetectorParams::chat_window_s)},
+      {"chat", "emote_weight", number(&DetectorParams::emote_weight)},
+      {"fusion", "w_audio", number(&DetectorParams::w_audio)},
+      {"fusion", "w_chat", number(&DetectorParams::w_chat)},
+      {"fusion", "w_flux", number(&DetectorParams::w_flux)},
+      {"fusion", "w_hf", number(&DetectorParams::w_hf)},
+      {"fusion", "threshold", number(&DetectorParams::threshold)},
+      {"fusion", "reason_z", number(&DetectorParams::reason_z)},
+      {"peaks", "refractory_s", number(&DetectorParams::refractory_s)},
+      {"peaks", "pre_s", number(&DetectorParams::pre_s)},
+      {"peaks", "post_s", number(&DetectorParams::post_s)},
+      {"export", "edl_fps",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = n.value<double>();
+         if (!v || n.is_boolean() || *v <= 0 || *v > 120) throw ConfigError(where + " must be a frame rate in (0, 120]");
+         c.exports.edl_fps = *v;
+       }},
+  };
+  return specs;
+}
+
+const KeySpec* find_spec(std::string_view section, std::string_view key) {
+  for (const KeySpec& s : key_specs())
+    if (section == s.section && key == s.key) return &s;
+  return nullptr;
+}
+
+}  // namespace
+
+AppConfig default_config() { return AppConfig{}; }
+
+std::vector<std::string> config_keys() {
+  std::vector<std::string> keys;
+  for (const KeySpec& s : key_specs()) keys.push_back(std::string(s.section) + "." + s.key);
+  return keys;
+}
+
+AppConfig parse_config(const std::string& text, const std::string& name) {
+  toml::table root;
+  try {
+    root = toml::parse(text, name);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream s;
+    s << name << " line " << e.source().begin.line << ": " << e.description();
+    throw ConfigError(s.str());
+  }
+  AppConfig cfg = default_config();
+  for (const auto& [section, node] : root) {
+    const std::string sec(section.str());
+    const toml::table* table = node.as_table();
+    if (!table)
+      throw ConfigError("unknown key " + where_of(name, node, sec) +
+                        ": settings live in [audio], [stats], [spectral], [chat], [fusion], [peaks] and [export]");
+    for (const auto& [key, value] : *table) {
+      const std::string dotted = sec + "." + std::string(key.str());
+      const KeySpec* spec = find_spec(sec, key.str());
+      if (!spec) throw ConfigError("unknown key " + where_of(name, value, dotted));
+      spec->read(cfg, value, where_of(name, value, dotted));
+    }
+  }
+  try {
+    validate(cfg.detector);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(name + ": " + e.what());
+  }
+  return cfg;
+}
+
+AppConfig load_config(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError("cannot read config '" + path + "'");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return parse_config(ss.str(), path);
+}
+
+}  // namespace hyped

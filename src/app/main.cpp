@@ -1,0 +1,76 @@
+// hyped command line: subcommands, logging set-up, and the mapping of errors to one line and an exit code.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "app/config.hpp"
+#include "app/replay_command.hpp"
+
+namespace {
+
+constexpr const char* kReplayHelp =
+    "Run the detector over a saved media file (any container/codec FFmpeg opens; WAV or raw f32le\n"
+    "mono 16 kHz without FFmpeg) and, optionally, its chat log. Prints or writes the highlights.\n"
+    "Chat logs: TwitchDownloader JSON, chat-downloader JSON, '[HH:MM:SS] <nick> text' lines, or JSONL\n"
+    "({\"t\":12.5,\"user\":\"a\",\"text\":\"..\",\"emotes\":0} per line); the format is detected.";
+
+void setup_logging() {
+  auto logger = spdlog::stderr_color_mt("hyped");
+  logger->set_pattern("%^%l%$: %v");
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  setup_logging();
+  CLI::App app{"hyped: finds the moments worth clipping in Twitch streams and VODs, from audio and chat", "hyped"};
+  app.set_version_flag("--version", "hyped 0.1.0");
+  app.require_subcommand(1);
+
+  hyped::ReplayOptions replay;
+  std::string format, z_mode;
+  auto* rp = app.add_subcommand("replay", "Detect highlights in a saved VOD and its chat log");
+  rp->footer(kReplayHelp);
+  rp->add_option("MEDIA", replay.media, "Media file to analyse")->required();
+  rp->add_option("--chat", replay.chat, "Chat log of the same broadcast");
+  rp->add_option("--config", replay.config, "TOML config (see config/hyped.toml)");
+  rp->add_option("--out,-o", replay.out, "Write the highlights here instead of stdout (format from the extension)");
+  rp->add_option("--format,-f", format, "Output format")->check(CLI::IsMember({"json", "csv", "chapters", "edl"}));
+  rp->add_option("--backend", replay.backend, "Compute backend")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
+  rp->add_option("--z-mode", z_mode, "z statistics: global (seed, whole file) or running (as live)")
+      ->check(CLI::IsMember({"global", "running"}));
+  rp->add_flag("--quiet,-q", replay.quiet, "Only warnings and errors on stderr, no progress");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "hyped: %s (see hyped --help)\n", e.what());
+    return 2;
+  }
+
+  try {
+    if (rp->parsed()) {
+      if (!format.empty()) replay.format = format;
+      if (!z_mode.empty()) replay.z_mode = z_mode;
+      if (replay.quiet) spdlog::set_level(spdlog::level::warn);
+      return hyped::run_replay(replay);
+    }
+  } catch (const hyped::ConfigError& e) {
+    std::fprintf(stderr, "hyped: %s\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "hyped: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,136 @@
+#include "app/replay_command.hpp"
+
+#include <readerwriterqueue/readerwritercircularbuffer.h>
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <fstream>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "app/config.hpp"
+#include "app/export.hpp"
+#include "app/progress.hpp"
+#include "app/replay_detector.hpp"
+#include "irc/chat_log.hpp"
+#include "live/audio_source.hpp"
+
+namespace hyped {
+namespace {
+
+constexpr std::size_t kChunkSamples = 16384;
+constexpr std::size_t kQueueChunks = 64;  // ~65 s of audio in flight at 16 kHz: bounded memory
+
+// Decodes on its own thread so decoding overlaps detection; an empty chunk marks the end.
+class DecodeThread {
+ public:
+  explicit DecodeThread(AudioSource& src) : queue_(kQueueChunks), thread_([this, &src] { run(src); }) {}
+  ~DecodeThread() {
+    stop_ = true;
+    std::vector<float> drain;
+    while (queue_.try_dequeue(drain)) {
+    }
+    thread_.join();
+  }
+  // False at the end; rethrows a decoder failure.
+  bool next(std::vector<float>& chunk) {
+    queue_.wait_dequeue(chunk);
+    if (!chunk.empty()) return true;
+    if (error_) std::rethrow_exception(error_);
+    return false;
+  }
+
+ private:
+  void run(AudioSource& src) {
+    try {
+      for (;;) {
+        std::vector<float> chunk(kChunkSamples);
+        chunk.resize(src.read(chunk));
+        if (chunk.empty() || stop_) break;
+        while (!queue_.wait_enqueue_timed(std::move(chunk), std::chrono::milliseconds(100)))
+          if (stop_) return;
+      }
+    } catch (...) {
+      error_ = std::current_exception();
+    }
+    while (!queue_.wait_enqueue_timed(std::vector<float>{}, std::chrono::milliseconds(100)))
+      if (stop_) return;
+  }
+
+  moodycamel::BlockingReaderWriterCircularBuffer<std::vector<float>> queue_;
+  std::exception_ptr error_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace
+
+int run_replay(const ReplayOptions& opt) {
+  AppConfig cfg = opt.config.empty() ? default_config() : load_config(opt.config);
+  if (opt.z_mode) {
+    if (*opt.z_mode != "global" && *opt.z_mode != "running")
+      throw ConfigError("--z-mode must be global or running, not '" + *opt.z_mode + "'");
+    cfg.detector.z_mode = *opt.z_mode == "global" ? ZMode::Global : ZMode::Running;
+  }
+  cfg.detector.chat_centred = true;  // a log knows the future: the seed's centred box
+  const ExportFormat format = opt.format ? parse_export_format(*opt.format)
+                                         : (opt.out.empty() ? ExportFormat::Json : export_format_for_path(opt.out));
+  const BackendKind backend_kind = parse_backend_kind(opt.backend);
+
+  const std::unique_ptr<AudioSource> source = open_audio(opt.media, cfg.detector.sample_rate_hz);
+  ChatLog chat;
+  if (!opt.chat.empty()) {
+    chat = read_chat_log(opt.chat);
+    if (chat.malformed > 0)
+      spdlog::warn("chat log '{}': {} malformed entries skipped", opt.chat, chat.malformed);
+    spdlog::info("chat: {} messages ({})", chat.entries.size(), to_string(chat.format));
+  }
+  const MediaInfo& info = source->info();
+  spdlog::info("media: '{}' {} {} Hz {} ch, {}", info.path, info.codec, info.source_rate_hz, info.source_channels,
+               info.duration_s > 0 ? clock_time(info.duration_s) : std::string("length unknown"));
+
+  ReplayDetector detector(cfg.detector, make_backend(backend_kind, cfg.detector, 1),
+                          ChatRateSeries(to_chat_messages(chat, cfg.detector), cfg.detector));
+  ProgressReporter progress(ProgressReporter::mode_for_stderr(opt.quiet), info.duration_s);
+  {
+    DecodeThread decode(*source);
+    std::vector<float> chunk;
+    while (decode.next(chunk)) {
+      detector.push(chunk);
+      progress.update(detector.seconds_seen());
+    }
+  }
+  DetectionResult result = detector.finish();
+  progress.finish(result.duration_s);
+  if (source->skipped_packets() > 0)
+    spdlog::warn("'{}': {} damaged packets skipped", opt.media, source->skipped_packets());
+  if (result.series.empty())
+    throw std::runtime_error("'" + opt.media + "' holds less audio than one detector frame (" +
+                             std::to_string(cfg.detector.frame_s) + " s)");
+
+  ExportInput ex;
+  ex.source = opt.media;
+  ex.duration_s = result.duration_s;
+  ex.backend = detector.backend().name();
+  ex.config = &cfg;
+  ex.highlights = &result.highlights;
+  if (!opt.chat.empty()) {
+    ex.chat_format = to_string(chat.format);
+    ex.chat_messages = static_cast<long long>(chat.entries.size());
+    ex.chat_malformed = chat.malformed;
+  }
+  const std::string text = export_highlights(format, ex);
+  if (opt.out.empty()) {
+    std::cout << text << std::flush;
+  } else {
+    std::ofstream out(opt.out, std::ios::binary);
+    out << text;
+    if (!out.flush()) throw std::runtime_error("cannot write '" + opt.out + "'");
+  }
+  spdlog::info("{} highlights in {} ({} z-scores, {} backend)", result.highlights.size(), clock_time(result.duration_s),
+               to_string(cfg.detector.z_mode), detector.backend().name());
+  return 0;
+}
+
+}  // namespace hyped

@@ -1,0 +1,69 @@
+#include "app/replay_detector.hpp"
+
+#include <algorithm>
+
+namespace hyped {
+
+ReplayDetector::ReplayDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, ChatRateSeries chat,
+                               int tick_hops)
+    : p_(p),
+      backend_(std::move(backend)),
+      chat_(std::move(chat)),
+      tick_hops_(std::max(1, tick_hops)),
+      blocker_(p.hop_len()),
+      picker_(p) {
+  // The box over frame f covers bins f − k + 1 + L … f + L; before frame 0 it already holds bins
+  // L − k + 1 … L − 1 (zero below bin 0, like the seed's zero padding).
+  const int k = p_.chat_box_hops();
+  const int lookahead = p_.chat_lookahead_hops();
+  std::vector<float> history;
+  for (int j = k - 1; j >= 1; --j) history.push_back(chat_.count(lookahead - j));
+  backend_->prime_chat(history);
+}
+
+void ReplayDetector::push(std::span<const float> samples) {
+  samples_seen_ += static_cast<long long>(samples.size());
+  blocker_.append(samples);
+  while (blocker_.whole_blocks() >= tick_hops_) process(tick_hops_);
+}
+
+void ReplayDetector::process(int blocks) {
+  const long long lag = p_.frame_hops() - 1;  // blocks before the first whole frame
+  const int lookahead = p_.chat_lookahead_hops();
+  chat_tick_.resize(static_cast<std::size_t>(blocks));
+  out_tick_.resize(static_cast<std::size_t>(blocks));
+  for (int h = 0; h < blocks; ++h) {
+    const long long frame = blocks_done_ + h - lag;
+    chat_tick_[static_cast<std::size_t>(h)] = frame >= 0 ? chat_.count(frame + lookahead) : 0.0f;
+  }
+  backend_->tick(blocker_.front(blocks), chat_tick_, blocks, out_tick_);
+  blocker_.drop(blocks);
+  for (int h = 0; h < blocks; ++h) {
+    const long long frame = blocks_done_ + h - lag;
+    if (frame < 0) continue;
+    const HopFeatures& f = out_tick_[static_cast<std::size_t>(h)];
+    result_.series.push_back(f);
+    if (p_.z_mode == ZMode::Running)
+      if (auto hl = picker_.push(frame, f)) emit(std::move(*hl));
+  }
+  blocks_done_ += blocks;
+}
+
+void ReplayDetector::emit(Highlight hl) {
+  if (on_highlight) on_highlight(hl);
+  result_.highlights.push_back(std::move(hl));
+}
+
+DetectionResult ReplayDetector::finish() {
+  if (int left = blocker_.whole_blocks(); left > 0) process(left);
+  result_.duration_s = seconds_seen();
+  if (p_.z_mode == ZMode::Global) {
+    backend_->score_global(result_.series);
+    for (std::size_t f = 0; f < result_.series.size(); ++f)
+      if (auto hl = picker_.push(static_cast<long long>(f), result_.series[f])) emit(std::move(*hl));
+  }
+  for (Highlight& hl : result_.highlights) hl.end_s = std::min(hl.end_s, result_.duration_s);
+  return std::move(result_);
+}
+
+}  // namespace hyped

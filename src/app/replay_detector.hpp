@@ -1,0 +1,60 @@
+// One channel's detector run over a stream of samples: hop blocks through the backend, scores into the
+// peak picker. Live highlights fire as frames complete (running mode); global mode scores at the end.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "core/chat_series.hpp"
+#include "core/detector_params.hpp"
+#include "core/highlight.hpp"
+#include "core/hop_blocker.hpp"
+#include "core/hop_features.hpp"
+#include "core/peak_picker.hpp"
+#include "gpu/backend.hpp"
+
+namespace hyped {
+
+struct DetectionResult {
+  std::vector<Highlight> highlights;
+  std::vector<HopFeatures> series;  // one entry per frame
+  double duration_s = 0;            // of the samples seen
+};
+
+class ReplayDetector {
+ public:
+  // tick_hops: hop blocks handed to the backend at once (results do not depend on it).
+  ReplayDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, ChatRateSeries chat, int tick_hops = 64);
+
+  // Samples in chunks of any size; the results are the same for any chunking.
+  void push(std::span<const float> samples);
+  // Processes the remaining whole hops (a trailing partial hop is dropped, as the seed's unfold does)
+  // and, in global mode, scores the whole series.
+  DetectionResult finish();
+
+  // Called for each highlight as soon as it fires (running mode: during push).
+  std::function<void(const Highlight&)> on_highlight;
+
+  const Backend& backend() const { return *backend_; }
+  double seconds_seen() const { return static_cast<double>(samples_seen_) / p_.sample_rate_hz; }
+
+ private:
+  void process(int blocks);
+  void emit(Highlight hl);
+
+  DetectorParams p_;
+  std::unique_ptr<Backend> backend_;
+  ChatRateSeries chat_;
+  int tick_hops_;
+  HopBlocker blocker_;
+  PeakPicker picker_;
+  long long blocks_done_ = 0;
+  long long samples_seen_ = 0;
+  std::vector<float> chat_tick_;
+  std::vector<HopFeatures> out_tick_;
+  DetectionResult result_;
+};
+
+}  // namespace hyped

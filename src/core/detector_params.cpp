@@ -1,0 +1,33 @@
+#include "core/detector_params.hpp"
+
+#include <stdexcept>
+
+namespace hyped {
+
+namespace {
+void require(bool ok, const char* what) {
+  if (!ok) throw std::invalid_argument(what);
+}
+}  // namespace
+
+void validate(const DetectorParams& p) {
+  require(p.sample_rate_hz >= 1000 && p.sample_rate_hz <= 192000, "audio.sample_rate_hz must be in [1000, 192000]");
+  require(p.hop_s > 0 && p.hop_len() >= 1, "audio.hop_s must be positive");
+  require(p.frame_s >= p.hop_s, "audio.frame_s must be at least audio.hop_s");
+  require(p.frame_len() % p.hop_len() == 0, "audio.frame_s must be a whole multiple of audio.hop_s");
+  require(p.stats_halflife_s > 0, "stats.halflife_s must be positive");
+  require(p.warmup_s >= 0, "stats.warmup_s must not be negative");
+  require(p.audio_min_rel_std >= 0 && p.chat_min_std >= 0, "stats floors must not be negative");
+  require(p.fft_size >= 16 && (p.fft_size & (p.fft_size - 1)) == 0, "spectral.fft_size must be a power of two >= 16");
+  require(p.fft_size <= p.hop_len(), "spectral.fft_size must fit inside one hop");
+  require(p.high_band_hz > 0 && p.high_band_hz < p.sample_rate_hz / 2.0, "spectral.high_band_hz must be below Nyquist");
+  require(p.chat_window_s >= p.hop_s, "chat.window_s must be at least one hop");
+  require(p.emote_weight >= 0, "chat.emote_weight must not be negative");
+  require(p.w_audio >= 0 && p.w_chat >= 0 && p.w_flux >= 0 && p.w_hf >= 0, "fusion weights must not be negative");
+  require(p.threshold > 0, "fusion.threshold must be positive");
+  require(p.refractory_s >= 0 && p.pre_s >= 0 && p.post_s >= 0, "peaks times must not be negative");
+}
+
+const char* to_string(ZMode m) { return m == ZMode::Global ? "global" : "running"; }
+
+}  // namespace hyped

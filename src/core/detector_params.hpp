@@ -1,0 +1,66 @@
+// Detector parameters: every knob of the excitement detector, with the seed's defaults.
+#pragma once
+
+#include <string>
+
+namespace hyped {
+
+enum class ZMode { Global, Running };
+
+struct DetectorParams {
+  // audio (seed: 16 kHz mono float, 1 s frames, 0.5 s hop)
+  int sample_rate_hz = 16000;
+  double frame_s = 1.0;
+  double hop_s = 0.5;
+
+  // statistics
+  ZMode z_mode = ZMode::Running;
+  double stats_halflife_s = 300.0;
+  double warmup_s = 60.0;
+  double z_eps = 1e-8;  // seed: z = (e − mean)/(std + 1e−8)
+  // Running mode only: a stationary bed has a tiny spread, which would turn noise into "excitement";
+  // these floors keep the z denominator at a meaningful size until real variation has been seen.
+  double audio_min_rel_std = 0.05;  // fraction of the running mean RMS
+  double chat_min_std = 0.5;        // messages per second
+
+  // spectral features (1024-point frames inside each hop)
+  int fft_size = 1024;
+  double high_band_hz = 2000.0;
+
+  // chat (seed: box kernel of 5 s; centred in replay, trailing in live)
+  double chat_window_s = 5.0;
+  bool chat_centred = true;
+  double emote_weight = 0.0;  // extra weight per emote in a message
+
+  // fusion: score = w_audio·max(0, z_audio) + w_chat·max(0, z_chat) + w_flux·… + w_hf·…
+  double w_audio = 1.0;
+  double w_chat = 1.0;
+  double w_flux = 0.0;
+  double w_hf = 0.0;
+  double threshold = 2.0;
+  double reason_z = 1.5;  // a signal is named as a reason when its z reaches this (seed's peak z)
+
+  // peak picking
+  double refractory_s = 30.0;
+  double pre_s = 20.0;
+  double post_s = 10.0;
+
+  int hop_len() const { return static_cast<int>(hop_s * sample_rate_hz + 0.5); }
+  int frame_len() const { return static_cast<int>(frame_s * sample_rate_hz + 0.5); }
+  int frame_hops() const { return frame_len() / hop_len(); }
+  int chat_box_hops() const { return static_cast<int>(chat_window_s / hop_s + 0.5); }
+  // Centred box (seed: conv1d with ones/k and padding k/2) looks this many hops ahead.
+  int chat_lookahead_hops() const { return chat_centred ? chat_box_hops() - 1 - chat_box_hops() / 2 : 0; }
+  // Time of frame i: its centre.
+  double frame_time_s(long long i) const { return static_cast<double>(i) * hop_s + frame_s / 2.0; }
+  double halflife_hops() const { return stats_halflife_s / hop_s; }
+  int fft_frames_per_hop() const { return hop_len() / fft_size; }
+  int high_band_bin() const { return static_cast<int>(high_band_hz * fft_size / sample_rate_hz + 0.5); }
+};
+
+// Throws std::invalid_argument naming the offending parameter.
+void validate(const DetectorParams& p);
+
+const char* to_string(ZMode m);
+
+}  // namespace hyped

@@ -1,0 +1,24 @@
+// A detected highlight: when, how strong, the clip around it, and why it fired.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hyped {
+
+struct Highlight {
+  int id = 0;
+  double time_s = 0;
+  double start_s = 0;
+  double end_s = 0;
+  float score = 0;
+  float audio_z = 0;
+  float chat_z = 0;
+  float chat_rate = 0;
+  std::vector<std::string> reasons;  // "audio", "chat", "flux", "hf"
+};
+
+// "audio+chat"
+std::string join_reasons(const std::vector<std::string>& reasons, const char* sep = "+");
+
+}  // namespace hyped
