@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "app/config.hpp"
+#include "app/profile_command.hpp"
 #include "app/replay_command.hpp"
 
 namespace {
@@ -45,6 +46,13 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"global", "running"}));
   rp->add_flag("--quiet,-q", replay.quiet, "Only warnings and errors on stderr, no progress");
 
+  hyped::ProfileOptions profile;
+  auto* pf = app.add_subcommand("profile", "Time the detector's operations: GPU time vs wall time (the seed's table)");
+  pf->add_flag("--comprehensive", profile.comprehensive, "Add host-to-device transfer rows");
+  pf->add_option("--device", profile.device, "Backend to profile")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
+  pf->add_option("--hours", profile.hours, "Audio length of the whole-file rows")->check(CLI::Range(0.01, 24.0))->capture_default_str();
+  pf->add_option("--channels", profile.channels, "Channels in the streaming-tick row")->check(CLI::Range(1, 100000))->capture_default_str();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -65,6 +73,7 @@ int main(int argc, char** argv) {
       if (replay.quiet) spdlog::set_level(spdlog::level::warn);
       return hyped::run_replay(replay);
     }
+    if (pf->parsed()) return hyped::run_profile(profile);
   } catch (const hyped::ConfigError& e) {
     std::fprintf(stderr, "hyped: %s\n", e.what());
     return 2;
