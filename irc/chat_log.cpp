@@ -194,8 +194,8 @@ ChatLog read_chat_log(const std::string& path) {
 }
 
 std::string to_jsonl(const ChatLogEntry& e) {
-  json j = {{"t", std::round(e.t_s * 1000.0) / 1000.0}, {"user", e.user}, {"text", e.text}, {"emotes", e.emotes}};
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  nlohmann::ordered_json j = {{"t", std::round(e.t_s * 1000.0) / 1000.0}, {"user", e.user}, {"text", e.text}, {"emotes", e.emotes}};
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const DetectorParams& p) {

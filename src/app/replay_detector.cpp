@@ -49,6 +49,22 @@ void ReplayDetector::process(int blocks) {
   blocks_done_ += blocks;
 }
 
+// The seed's chat series ends with the audio (zero padding beyond it); the streaming box looked ahead
+// into chat after the last frame, so the last frames are re-smoothed without it.
+void ReplayDetector::trim_chat_at_end() {
+  const auto n = static_cast<long long>(result_.series.size());
+  const int k = p_.chat_box_hops();
+  const int pad = k / 2;
+  for (long long f = std::max(0LL, n - p_.chat_lookahead_hops()); f < n; ++f) {
+    double sum = 0;
+    for (int j = 0; j < k; ++j) {
+      const long long bin = f + j - pad;
+      if (bin < n) sum += chat_.count(bin);
+    }
+    result_.series[static_cast<std::size_t>(f)].chat_rate = static_cast<float>(sum / k / p_.hop_s);
+  }
+}
+
 void ReplayDetector::emit(Highlight hl) {
   if (on_highlight) on_highlight(hl);
   result_.highlights.push_back(std::move(hl));
@@ -58,6 +74,7 @@ DetectionResult ReplayDetector::finish() {
   if (int left = blocker_.whole_blocks(); left > 0) process(left);
   result_.duration_s = seconds_seen();
   if (p_.z_mode == ZMode::Global) {
+    trim_chat_at_end();
     backend_->score_global(result_.series);
     for (std::size_t f = 0; f < result_.series.size(); ++f)
       if (auto hl = picker_.push(static_cast<long long>(f), result_.series[f])) emit(std::move(*hl));

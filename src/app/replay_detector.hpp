@@ -43,6 +43,7 @@ class ReplayDetector {
  private:
   void process(int blocks);
   void emit(Highlight hl);
+  void trim_chat_at_end();
 
   DetectorParams p_;
   std::unique_ptr<Backend> backend_;

@@ -1,0 +1,177 @@
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "app/replay_detector.hpp"
+
+using namespace hyped;
+
+namespace {
+
+constexpr int kRate = 16000;
+
+// A noise bed with loud bursts at `events` seconds.
+std::vector<float> synth_audio(double seconds, const std::vector<double>& events, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> noise(0.0f, 1.0f);
+  std::vector<float> x(static_cast<std::size_t>(seconds * kRate));
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    const double t = static_cast<double>(i) / kRate;
+    double amp = 0.05 * (1.0 + 0.3 * std::sin(2 * M_PI * t / 23.0));
+    for (double e : events)
+      if (t >= e && t < e + 3) amp = 0.5;
+    x[i] = static_cast<float>(amp) * noise(rng);
+  }
+  return x;
+}
+
+std::vector<ChatMessage> synth_chat(double seconds, const std::vector<double>& events, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::exponential_distribution<double> gap(1.5);
+  std::vector<ChatMessage> m;
+  for (double t = gap(rng); t < seconds; t += gap(rng)) m.push_back({t, 1.0f});
+  for (double e : events)
+    for (int i = 0; i < 80; ++i) m.push_back({e + 1 + i * 0.1, 1.0f});
+  return m;
+}
+
+DetectionResult run(const DetectorParams& p, const std::vector<float>& x, const std::vector<ChatMessage>& chat,
+                    const std::vector<std::size_t>& chunks, int tick_hops = 64) {
+  ReplayDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(chat, p), tick_hops);
+  std::size_t pos = 0, i = 0;
+  while (pos < x.size()) {
+    const std::size_t n = std::min(chunks[i++ % chunks.size()], x.size() - pos);
+    d.push(std::span(x).subspan(pos, n));
+    pos += n;
+  }
+  return d.finish();
+}
+
+// The seed's batch pipeline written out directly: unfold RMS, torch.mean/std, z, chat conv1d, fusion.
+struct SeedOutput {
+  std::vector<double> rms, z_audio, chat_rate, z_chat, score;
+};
+
+SeedOutput seed_pipeline(const DetectorParams& p, const std::vector<float>& x, const std::vector<ChatMessage>& chat) {
+  SeedOutput o;
+  const int frame = p.frame_len(), hop = p.hop_len();
+  const long n = (static_cast<long>(x.size()) - frame) / hop + 1;
+  for (long i = 0; i < n; ++i) {
+    double ss = 0;
+    for (int j = 0; j < frame; ++j) ss += static_cast<double>(x[i * hop + j]) * x[i * hop + j];
+    o.rms.push_back(std::sqrt(ss / frame));
+  }
+  std::vector<double> counts(static_cast<std::size_t>(n), 0.0);
+  for (const auto& m : chat) {
+    const double pos = (m.t_s - (p.frame_time_s(0) - p.hop_s / 2)) / p.hop_s;
+    if (pos >= 0 && pos < n) counts[static_cast<std::size_t>(pos)] += m.weight;
+  }
+  const int k = p.chat_box_hops(), pad = k / 2;
+  for (long i = 0; i < n; ++i) {
+    double s = 0;
+    for (int j = 0; j < k; ++j) {
+      const long src = i - pad + j;
+      if (src >= 0 && src < n) s += counts[static_cast<std::size_t>(src)];
+    }
+    o.chat_rate.push_back(s / k / p.hop_s);
+  }
+  const auto zs = [&](const std::vector<double>& v) {
+    double mean = 0, ss = 0;
+    for (double e : v) mean += e;
+    mean /= static_cast<double>(v.size());
+    for (double e : v) ss += (e - mean) * (e - mean);
+    const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
+    std::vector<double> z;
+    for (double e : v) z.push_back((e - mean) / (sd + 1e-8));
+    return z;
+  };
+  o.z_audio = zs(o.rms);
+  o.z_chat = zs(o.chat_rate);
+  for (long i = 0; i < n; ++i)
+    o.score.push_back(p.w_audio * std::max(0.0, o.z_audio[i]) + p.w_chat * std::max(0.0, o.z_chat[i]));
+  return o;
+}
+
+void check_close(double ours, double ref, double tol) { CHECK(std::abs(ours - ref) <= tol * std::max(1.0, std::abs(ref))); }
+
+}  // namespace
+
+TEST_CASE("global mode reproduces the seed's formulas within 1e-5") {
+  DetectorParams p;
+  p.z_mode = ZMode::Global;
+  const std::vector<double> events = {40, 95, 150};
+  const auto x = synth_audio(200.3, events, 11);  // not a whole number of hops
+  const auto chat = synth_chat(200.3, events, 12);
+  const DetectionResult r = run(p, x, chat, {4096});
+  const SeedOutput seed = seed_pipeline(p, x, chat);
+  REQUIRE(r.series.size() == seed.rms.size());
+  for (std::size_t i = 0; i < seed.rms.size(); ++i) {
+    check_close(r.series[i].rms, seed.rms[i], 1e-5);
+    check_close(r.series[i].z_audio, seed.z_audio[i], 1e-5);
+    check_close(r.series[i].chat_rate, seed.chat_rate[i], 1e-5);
+    check_close(r.series[i].z_chat, seed.z_chat[i], 1e-5);
+    check_close(r.series[i].score, seed.score[i], 1e-5);
+  }
+  // and the picker finds every burst at its onset
+  REQUIRE(r.highlights.size() == events.size());
+  for (std::size_t i = 0; i < events.size(); ++i) CHECK(std::abs(r.highlights[i].time_s - events[i]) <= 1.0);
+}
+
+TEST_CASE("results are identical for any chunk size and tick size") {
+  const std::vector<double> events = {70, 130};
+  const auto x = synth_audio(180, events, 21);
+  const auto chat = synth_chat(180, events, 22);
+  for (ZMode mode : {ZMode::Running, ZMode::Global}) {
+    DetectorParams p;
+    p.z_mode = mode;
+    const DetectionResult whole = run(p, x, chat, {x.size()});
+    std::mt19937 rng(mode == ZMode::Running ? 1 : 2);
+    std::uniform_int_distribution<std::size_t> len(1, 40000);
+    std::vector<std::size_t> chunks(997);
+    for (auto& c : chunks) c = len(rng);
+    for (int tick : {1, 7, 64}) {
+      const DetectionResult pieces = run(p, x, chat, chunks, tick);
+      REQUIRE(pieces.series.size() == whole.series.size());
+      for (std::size_t i = 0; i < whole.series.size(); ++i) {
+        CHECK(pieces.series[i].rms == whole.series[i].rms);
+        CHECK(pieces.series[i].flux == whole.series[i].flux);
+        CHECK(pieces.series[i].hf_ratio == whole.series[i].hf_ratio);
+        CHECK(pieces.series[i].chat_rate == whole.series[i].chat_rate);
+        CHECK(pieces.series[i].score == whole.series[i].score);
+      }
+      REQUIRE(pieces.highlights.size() == whole.highlights.size());
+      for (std::size_t i = 0; i < whole.highlights.size(); ++i)
+        CHECK(pieces.highlights[i].time_s == whole.highlights[i].time_s);
+    }
+    CHECK(whole.highlights.size() == 2);
+  }
+}
+
+TEST_CASE("running mode fires on each burst as it arrives, after warm-up") {
+  DetectorParams p;
+  const std::vector<double> events = {30, 90, 160, 230};  // the first is inside the 60 s warm-up
+  const auto x = synth_audio(260, events, 31);
+  std::vector<double> fired;
+  ReplayDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(synth_chat(260, events, 32), p));
+  d.on_highlight = [&](const Highlight& h) { fired.push_back(h.time_s); };
+  d.push(x);
+  const DetectionResult r = d.finish();
+  REQUIRE(fired.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) CHECK(std::abs(fired[i] - events[i + 1]) <= 1.0);
+  CHECK(r.highlights.size() == 3);
+  CHECK(r.duration_s == doctest::Approx(260.0));
+}
+
+TEST_CASE("spectral features respond to a bright burst") {
+  DetectorParams p;
+  p.z_mode = ZMode::Global;
+  const auto x = synth_audio(60, {30}, 41);
+  const DetectionResult r = run(p, x, {}, {8192});
+  const auto& quiet = r.series[20];  // 10.5 s
+  const auto& loud = r.series[60];   // 30.5 s
+  CHECK(loud.flux > 5 * quiet.flux);
+  CHECK(quiet.hf_ratio > 0.5f);  // white noise: most power above 2 kHz of 8 kHz
+  CHECK(quiet.hf_ratio < 0.9f);
+}

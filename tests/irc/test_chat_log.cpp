@@ -1,0 +1,82 @@
+#include <doctest/doctest.h>
+
+#include <stdexcept>
+
+#include "irc/chat_log.hpp"
+
+using namespace hyped;
+
+TEST_CASE("TwitchDownloader JSON: offsets, bodies, users and emotes") {
+  const auto log = parse_chat_log(R"({"streamer":{"name":"x"},"comments":[
+    {"content_offset_seconds":12.5,"commenter":{"name":"bob"},"message":{"body":"Kappa hi","emoticons":[{"_id":"25"}]}},
+    {"content_offset_seconds":3,"commenter":{"display_name":"Amy"},"message":{"body":"first",
+      "fragments":[{"text":"first","emoticon":null},{"text":"LUL","emoticon":{"emoticon_id":"425618"}}]}},
+    {"commenter":{"name":"broken"},"message":{"body":"no offset"}}]})",
+                                  "td.json");
+  CHECK(log.format == ChatLogFormat::TwitchDownloader);
+  REQUIRE(log.entries.size() == 2);
+  CHECK(log.malformed == 1);
+  CHECK(log.entries[0].t_s == 3.0);  // sorted by time
+  CHECK(log.entries[0].user == "Amy");
+  CHECK(log.entries[0].emotes == 1);
+  CHECK(log.entries[1].text == "Kappa hi");
+  CHECK(log.entries[1].emotes == 1);
+}
+
+TEST_CASE("chat-downloader JSON") {
+  const auto log = parse_chat_log(R"([{"time_in_seconds":1.25,"message":"yo","author":{"name":"z"},"emotes":[{},{}]},
+                                      {"message":"no time"}, 7])",
+                                  "cd.json");
+  CHECK(log.format == ChatLogFormat::ChatDownloader);
+  REQUIRE(log.entries.size() == 1);
+  CHECK(log.malformed == 2);
+  CHECK(log.entries[0].t_s == 1.25);
+  CHECK(log.entries[0].emotes == 2);
+  CHECK(log.entries[0].user == "z");
+}
+
+TEST_CASE("plain text lines in both common shapes") {
+  const auto log = parse_chat_log("[0:00:05] <alice> hello there\r\n[01:02:03] bob: gg wp\nnot a chat line\n\n",
+                                  "chat.txt");
+  CHECK(log.format == ChatLogFormat::PlainText);
+  REQUIRE(log.entries.size() == 2);
+  CHECK(log.malformed == 1);
+  CHECK(log.entries[0].t_s == 5);
+  CHECK(log.entries[0].user == "alice");
+  CHECK(log.entries[0].text == "hello there");
+  CHECK(log.entries[1].t_s == 3723);
+  CHECK(log.entries[1].user == "bob");
+  CHECK(log.entries[1].text == "gg wp");
+}
+
+TEST_CASE("JSONL round-trips through the writer") {
+  ChatLogEntry e{12.5, "a\"b", "hi \xF0\x9F\x98\x80 there", 2};
+  const std::string line = to_jsonl(e);
+  CHECK(line == R"({"t":12.5,"user":"a\"b","text":"hi 😀 there","emotes":2})");
+  const auto log = parse_chat_log(line + "\n{\"t\":1}\n{oops\n", "rec.jsonl");
+  CHECK(log.format == ChatLogFormat::Jsonl);
+  REQUIRE(log.entries.size() == 2);
+  CHECK(log.malformed == 1);
+  CHECK(log.entries[1].user == "a\"b");
+  CHECK(log.entries[1].emotes == 2);
+}
+
+TEST_CASE("unknown formats and broken JSON are one clear error") {
+  CHECK_THROWS_WITH_AS(parse_chat_log("hello world\n", "x.log"), doctest::Contains("not a known chat log format"),
+                       std::runtime_error);
+  CHECK_THROWS_WITH_AS(parse_chat_log(R"({"comments":[{"content_offset_seconds":1,)", "c.json"),
+                       doctest::Contains("chat log 'c.json': invalid JSON"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(parse_chat_log("  \n", "e.json"), doctest::Contains("empty"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(parse_chat_log(R"({"foo":1})", "f.json"), doctest::Contains("neither"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(read_chat_log("/nonexistent/chat.json"), doctest::Contains("No such file"), std::runtime_error);
+}
+
+TEST_CASE("emote weight turns emotes into extra message weight") {
+  ChatLog log;
+  log.entries = {{1.0, "a", "x", 0}, {2.0, "b", "LUL LUL", 2}};
+  DetectorParams p;
+  p.emote_weight = 0.5;
+  const auto m = to_chat_messages(log, p);
+  CHECK(m[0].weight == 1.0f);
+  CHECK(m[1].weight == 2.0f);
+}
