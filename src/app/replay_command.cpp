@@ -105,6 +105,9 @@ int run_replay(const ReplayOptions& opt) {
   progress.finish(result.duration_s);
   if (source->skipped_packets() > 0)
     spdlog::warn("'{}': {} damaged packets skipped", opt.media, source->skipped_packets());
+  if (info.duration_s > 0 && result.duration_s < info.duration_s * 0.98 - 2.0)
+    spdlog::warn("'{}': decoded {} of the {} the container announces; the file looks truncated", opt.media,
+                 clock_time(result.duration_s), clock_time(info.duration_s));
   if (result.series.empty())
     throw std::runtime_error("'" + opt.media + "' holds less audio than one detector frame (" +
                              std::to_string(cfg.detector.frame_s) + " s)");

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Builds hyped, generates a 10-minute demo VOD with chat, and prints the highlights it finds.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${HYPED_BUILD_DIR:-build}"
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build "$build" -j2 --target hyped
+mkdir -p out
+python3 tools/make_demo.py --media out/demo.mp4 --chat out/demo-chat.jsonl --truth out/demo-truth.json
+"$build/src/app/hyped" replay out/demo.mp4 --chat out/demo-chat.jsonl --out out/demo-highlights.json
+"$build/src/app/hyped" replay out/demo.mp4 --chat out/demo-chat.jsonl --format chapters --quiet
