@@ -2,7 +2,6 @@
 #include <kiss_fftr.h>
 
 #include <cmath>
-#include <deque>
 #include <memory>
 #include <stdexcept>
 #include <vector>
@@ -22,7 +21,7 @@ using KissFftr = std::unique_ptr<std::remove_pointer_t<kiss_fftr_cfg>, KissFftrD
 
 struct ChannelState {
   explicit ChannelState(const DetectorParams& p) : chat(p.chat_box_hops()), stats(p) {}
-  std::deque<BlockSums> recent;  // the last frame_hops blocks
+  std::vector<BlockSums> recent;  // the last frame_hops blocks, oldest first
   TrailingBox chat;
   FeatureStats stats;
 };
@@ -58,12 +57,11 @@ class CpuBackend final : public Backend {
       ChannelState& st = channels_[c];
       for (std::size_t h = 0; h < n_hops; ++h) {
         st.recent.push_back(block_sums(samples.subspan((c * n_hops + h) * hop_len, hop_len)));
-        if (st.recent.size() > frame_hops) st.recent.pop_front();
+        if (st.recent.size() > frame_hops) st.recent.erase(st.recent.begin());
         HopFeatures& f = out[c * n_hops + h];
         f = HopFeatures{};
         if (st.recent.size() < frame_hops) continue;
-        const std::vector<BlockSums> blocks(st.recent.begin(), st.recent.end());
-        assemble_frame(blocks, p_, f);
+        assemble_frame(st.recent, p_, f);
         f.chat_rate = static_cast<float>(st.chat.push(chat[c * n_hops + h]) / p_.hop_s);
         score_running(f, st.stats, p_);
       }

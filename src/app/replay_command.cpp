@@ -3,6 +3,8 @@
 #include <readerwriterqueue/readerwritercircularbuffer.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
+#include <chrono>
 #include <exception>
 #include <fstream>
 #include <iostream>
@@ -19,46 +21,52 @@
 namespace hyped {
 namespace {
 
-constexpr std::size_t kChunkSamples = 16384;
-constexpr std::size_t kQueueChunks = 64;  // ~65 s of audio in flight at 16 kHz: bounded memory
+constexpr std::size_t kChunkSamples = 32768;  // ~2 s at 16 kHz: few hand-overs between the threads
+constexpr std::size_t kQueueChunks = 32;      // ~65 s of audio in flight: bounded memory
 
-// Decodes on its own thread so decoding overlaps detection; an empty chunk marks the end.
+// Decodes on its own thread so decoding overlaps detection. Chunk buffers travel back to the decoder
+// through a second queue, so the steady state allocates nothing. An empty chunk marks the end.
 class DecodeThread {
  public:
-  explicit DecodeThread(AudioSource& src) : queue_(kQueueChunks), thread_([this, &src] { run(src); }) {}
+  explicit DecodeThread(AudioSource& src)
+      : full_(kQueueChunks), empty_(kQueueChunks + 2), thread_([this, &src] { run(src); }) {}
   ~DecodeThread() {
     stop_ = true;
     std::vector<float> drain;
-    while (queue_.try_dequeue(drain)) {
+    while (full_.try_dequeue(drain)) {
     }
     thread_.join();
   }
-  // False at the end; rethrows a decoder failure.
+  // False at the end; rethrows a decoder failure. Hand each chunk back with recycle() when done.
   bool next(std::vector<float>& chunk) {
-    queue_.wait_dequeue(chunk);
+    full_.wait_dequeue(chunk);
     if (!chunk.empty()) return true;
     if (error_) std::rethrow_exception(error_);
     return false;
   }
+  void recycle(std::vector<float>&& chunk) { empty_.try_enqueue(std::move(chunk)); }
 
  private:
   void run(AudioSource& src) {
     try {
       for (;;) {
-        std::vector<float> chunk(kChunkSamples);
+        std::vector<float> chunk;
+        if (!empty_.try_dequeue(chunk)) chunk.reserve(kChunkSamples);
+        chunk.resize(kChunkSamples);
         chunk.resize(src.read(chunk));
         if (chunk.empty() || stop_) break;
-        while (!queue_.wait_enqueue_timed(std::move(chunk), std::chrono::milliseconds(100)))
+        while (!full_.wait_enqueue_timed(std::move(chunk), std::chrono::milliseconds(100)))
           if (stop_) return;
       }
     } catch (...) {
       error_ = std::current_exception();
     }
-    while (!queue_.wait_enqueue_timed(std::vector<float>{}, std::chrono::milliseconds(100)))
+    while (!full_.wait_enqueue_timed(std::vector<float>{}, std::chrono::milliseconds(100)))
       if (stop_) return;
   }
 
-  moodycamel::BlockingReaderWriterCircularBuffer<std::vector<float>> queue_;
+  moodycamel::BlockingReaderWriterCircularBuffer<std::vector<float>> full_;
+  moodycamel::BlockingReaderWriterCircularBuffer<std::vector<float>> empty_;
   std::exception_ptr error_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -99,6 +107,7 @@ int run_replay(const ReplayOptions& opt) {
     while (decode.next(chunk)) {
       detector.push(chunk);
       progress.update(detector.seconds_seen());
+      decode.recycle(std::move(chunk));
     }
   }
   DetectionResult result = detector.finish();
@@ -108,7 +117,7 @@ int run_replay(const ReplayOptions& opt) {
   if (info.duration_s > 0 && result.duration_s < info.duration_s * 0.98 - 2.0)
     spdlog::warn("'{}': decoded {} of the {} the container announces; the file looks truncated", opt.media,
                  clock_time(result.duration_s), clock_time(info.duration_s));
-  if (result.series.empty())
+  if (result.frames == 0)
     throw std::runtime_error("'" + opt.media + "' holds less audio than one detector frame (" +
                              std::to_string(cfg.detector.frame_s) + " s)");
 

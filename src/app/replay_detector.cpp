@@ -42,7 +42,9 @@ void ReplayDetector::process(int blocks) {
     const long long frame = blocks_done_ + h - lag;
     if (frame < 0) continue;
     const HopFeatures& f = out_tick_[static_cast<std::size_t>(h)];
-    result_.series.push_back(f);
+    ++result_.frames;
+    // Running mode needs no history: memory stays flat however long the media is.
+    if (keep_series_ || p_.z_mode == ZMode::Global) result_.series.push_back(f);
     if (p_.z_mode == ZMode::Running)
       if (auto hl = picker_.push(frame, f)) emit(std::move(*hl));
   }

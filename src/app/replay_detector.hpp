@@ -19,7 +19,8 @@ namespace hyped {
 
 struct DetectionResult {
   std::vector<Highlight> highlights;
-  std::vector<HopFeatures> series;  // one entry per frame
+  std::vector<HopFeatures> series;  // one entry per frame (global mode, or when kept)
+  long long frames = 0;
   double duration_s = 0;            // of the samples seen
 };
 
@@ -33,6 +34,9 @@ class ReplayDetector {
   // Processes the remaining whole hops (a trailing partial hop is dropped, as the seed's unfold does)
   // and, in global mode, scores the whole series.
   DetectionResult finish();
+
+  // Keep every frame's features in the result (always done in global mode, which needs them).
+  void keep_series(bool keep) { keep_series_ = keep; }
 
   // Called for each highlight as soon as it fires (running mode: during push).
   std::function<void(const Highlight&)> on_highlight;
@@ -53,6 +57,7 @@ class ReplayDetector {
   PeakPicker picker_;
   long long blocks_done_ = 0;
   long long samples_seen_ = 0;
+  bool keep_series_ = false;
   std::vector<float> chat_tick_;
   std::vector<HopFeatures> out_tick_;
   DetectionResult result_;

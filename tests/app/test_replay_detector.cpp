@@ -40,6 +40,7 @@ std::vector<ChatMessage> synth_chat(double seconds, const std::vector<double>& e
 DetectionResult run(const DetectorParams& p, const std::vector<float>& x, const std::vector<ChatMessage>& chat,
                     const std::vector<std::size_t>& chunks, int tick_hops = 64) {
   ReplayDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(chat, p), tick_hops);
+  d.keep_series(true);
   std::size_t pos = 0, i = 0;
   while (pos < x.size()) {
     const std::size_t n = std::min(chunks[i++ % chunks.size()], x.size() - pos);
@@ -161,6 +162,8 @@ TEST_CASE("running mode fires on each burst as it arrives, after warm-up") {
   REQUIRE(fired.size() == 3);
   for (std::size_t i = 0; i < 3; ++i) CHECK(std::abs(fired[i] - events[i + 1]) <= 1.0);
   CHECK(r.highlights.size() == 3);
+  CHECK(r.series.empty());  // running mode keeps no history unless asked
+  CHECK(r.frames == 519);
   CHECK(r.duration_s == doctest::Approx(260.0));
 }
 
