@@ -2,7 +2,9 @@
 
 #include <toml++/toml.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <type_traits>
 #include <functional>
 #include <sstream>
 
@@ -34,6 +36,30 @@ auto integer(int DetectorParams::*field) {
   return [field](AppConfig& c, const toml::node& n, const std::string& where) {
     if (!n.is_integer()) throw ConfigError(where + " must be an integer");
     c.detector.*field = static_cast<int>(*n.value<std::int64_t>());
+  };
+}
+
+auto server_int(auto ServerOptions::*field, long long lo, long long hi) {
+  return [field, lo, hi](AppConfig& c, const toml::node& n, const std::string& where) {
+    const auto v = n.value<std::int64_t>();
+    if (!n.is_integer() || *v < lo || *v > hi)
+      throw ConfigError(where + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    using T = std::remove_reference_t<decltype(c.server.*field)>;
+    if constexpr (std::is_integral_v<T>) c.server.*field = static_cast<T>(*v);
+    else c.server.*field = T(*v);
+  };
+}
+
+auto server_strings(std::vector<std::string> ServerOptions::*field) {
+  return [field](AppConfig& c, const toml::node& n, const std::string& where) {
+    const toml::array* a = n.as_array();
+    if (!a) throw ConfigError(where + " must be an array of strings");
+    std::vector<std::string> out;
+    for (const toml::node& e : *a) {
+      if (!e.is_string()) throw ConfigError(where + " must be an array of strings");
+      out.push_back(*e.value<std::string>());
+    }
+    c.server.*field = std::move(out);
   };
 }
 
@@ -73,6 +99,17 @@ const std::vector<KeySpec>& key_specs() {
          if (!v || n.is_boolean() || *v <= 0 || *v > 120) throw ConfigError(where + " must be a frame rate in (0, 120]");
          c.exports.edl_fps = *v;
        }},
+      {"server", "token",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         if (!n.is_string()) throw ConfigError(where + " must be a string");
+         c.server.token = *n.value<std::string>();
+       }},
+      {"server", "allowed_origins", server_strings(&ServerOptions::allowed_origins)},
+      {"server", "webhooks", server_strings(&ServerOptions::webhooks)},
+      {"server", "webhook_attempts", server_int(&ServerOptions::webhook_attempts, 1, 100)},
+      {"server", "client_queue_limit", server_int(&ServerOptions::client_queue_limit, 4, 1000000)},
+      {"server", "max_message_bytes", server_int(&ServerOptions::max_message_bytes, 64, 16 * 1024 * 1024)},
+      {"server", "idle_timeout_s", server_int(&ServerOptions::idle_timeout, 2, 86400)},
   };
   return specs;
 }
@@ -85,7 +122,11 @@ const KeySpec* find_spec(std::string_view section, std::string_view key) {
 
 }  // namespace
 
-AppConfig default_config() { return AppConfig{}; }
+AppConfig default_config() {
+  AppConfig c;
+  if (const char* token = std::getenv("HYPED_TOKEN"); token && *token) c.server.token = token;
+  return c;
+}
 
 std::vector<std::string> config_keys() {
   std::vector<std::string> keys;
@@ -108,7 +149,7 @@ AppConfig parse_config(const std::string& text, const std::string& name) {
     const toml::table* table = node.as_table();
     if (!table)
       throw ConfigError("unknown key " + where_of(name, node, sec) +
-                        ": settings live in [audio], [stats], [spectral], [chat], [fusion], [peaks] and [export]");
+                        ": settings live in [audio], [stats], [spectral], [chat], [fusion], [peaks], [export] and [server]");
     for (const auto& [key, value] : *table) {
       const std::string dotted = sec + "." + std::string(key.str());
       const KeySpec* spec = find_spec(sec, key.str());
@@ -116,6 +157,8 @@ AppConfig parse_config(const std::string& text, const std::string& name) {
       spec->read(cfg, value, where_of(name, value, dotted));
     }
   }
+  for (const std::string& url : cfg.server.webhooks)
+    if (url.rfind("http://", 0) != 0) throw ConfigError(name + ": server.webhooks: '" + url + "' must be an http:// URL");
   try {
     validate(cfg.detector);
   } catch (const std::invalid_argument& e) {

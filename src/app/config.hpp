@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/detector_params.hpp"
+#include "server/alert_server.hpp"
 
 namespace hyped {
 
@@ -16,6 +17,7 @@ struct ExportOptions {
 struct AppConfig {
   DetectorParams detector;
   ExportOptions exports;
+  ServerOptions server;  // address/port come from --serve; the token may come from $HYPED_TOKEN
 };
 
 // A bad configuration file or value (exit code 2).

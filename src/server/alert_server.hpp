@@ -1,0 +1,70 @@
+// The alert server: one HTTP + websocket endpoint for clip bots, overlays and monitoring.
+//   /ws            websocket: highlights (and, on request, scores at most 2/s) per subscription
+//   /api/highlights?channel=&since=   /api/status   /metrics   /healthz   /overlay?channel=
+// It runs on its own thread; publish_* may be called from any thread and never wait on a client.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/highlight.hpp"
+#include "core/hop_features.hpp"
+
+namespace hyped {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8787;              // 0: any free port
+  std::string token;                       // empty: no auth
+  std::vector<std::string> allowed_origins;  // empty: any Origin
+  std::size_t client_queue_limit = 512;    // messages queued per websocket client
+  std::size_t max_message_bytes = 16 * 1024;
+  std::chrono::seconds idle_timeout{60};   // websocket: no traffic, not even a pong
+  std::size_t history_limit = 10000;       // highlights kept for /api/highlights
+  std::vector<std::string> webhooks;       // http:// URLs receiving a POST per highlight
+  int webhook_attempts = 5;
+  std::chrono::milliseconds webhook_backoff{500};
+};
+
+// "127.0.0.1:8787", ":8787", "8787" → address and port. Throws std::invalid_argument.
+void parse_listen_address(const std::string& s, ServerOptions& out);
+
+struct ChannelStatus {
+  std::string name;
+  double media_time_s = 0;   // newest media time the detector has processed
+  double ingest_lag_s = 0;
+};
+
+class AlertServer {
+ public:
+  explicit AlertServer(ServerOptions opt);
+  ~AlertServer();
+  AlertServer(const AlertServer&) = delete;
+  AlertServer& operator=(const AlertServer&) = delete;
+
+  // Binds and starts serving on its own thread. Throws std::runtime_error when it cannot bind.
+  void start();
+  unsigned short port() const;
+
+  void publish_highlight(const std::string& channel, const Highlight& h,
+                         std::chrono::system_clock::time_point wall = std::chrono::system_clock::now());
+  void publish_score(const std::string& channel, double time_s, const HopFeatures& f);
+  void set_backend(const std::string& name);
+  void set_channel_status(const ChannelStatus& st);
+  void observe_tick(double latency_ms);
+  void count_ingest_drops(long long n);
+
+  // Tells clients the stream is over ({"type":"end"}), closes them, waits up to `grace` for queued
+  // messages and webhooks to go out, then stops.
+  void finish(const std::string& reason, std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+  void stop();
+
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace hyped

@@ -1,0 +1,42 @@
+// Wire format of the alert API: highlight and score events as JSON text, and client requests parsed
+// into a result that never throws.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "core/highlight.hpp"
+#include "core/hop_features.hpp"
+
+namespace hyped {
+
+using WallClock = std::chrono::system_clock;
+
+// {"type":"highlight","channel":..,"id":..,"time_s":..,"wall_time":"ISO-8601","score":..,"audio_z":..,
+//  "chat_z":..,"chat_rate":..,"reasons":[..],"clip":{"start_s":..,"end_s":..}}
+std::string highlight_message(const std::string& channel, const Highlight& h, WallClock::time_point wall);
+// {"type":"score","channel":..,"time_s":..,"score":..,"audio_z":..,"chat_z":..,"chat_rate":..,"rms":..}
+std::string score_message(const std::string& channel, double time_s, const HopFeatures& f);
+
+// "2026-11-25T07:41:02.125Z"
+std::string iso8601(WallClock::time_point t);
+
+struct Subscription {
+  std::set<std::string> channels;  // empty: every channel
+  double min_score = 0;
+  bool scores = false;
+  bool wants(const std::string& channel) const { return channels.empty() || channels.count(channel) > 0; }
+};
+
+struct ClientRequest {
+  std::optional<Subscription> subscribe;
+  std::string error;  // non-empty when the message is not a valid request
+};
+
+// {"type":"subscribe","channels":["a","b"],"min_score":3,"scores":false}
+ClientRequest parse_client_message(std::string_view text);
+
+}  // namespace hyped

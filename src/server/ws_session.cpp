@@ -1,0 +1,148 @@
+#include "server/ws_session.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace hyped {
+
+namespace {
+constexpr auto kScoreInterval = std::chrono::milliseconds(500);  // at most 2 score messages a second
+}
+
+WsSession::WsSession(std::shared_ptr<AlertServer::Impl> server, beast::tcp_stream stream)
+    : server_(std::move(server)), ws_(std::move(stream)) {}
+
+void WsSession::run(http::request<http::string_body> req) {
+  beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
+  websocket::stream_base::timeout t{};
+  t.handshake_timeout = std::chrono::seconds(10);
+  t.idle_timeout = server_->opt.idle_timeout;
+  t.keep_alive_pings = true;  // a ping at half the idle timeout; no pong by the end → closed
+  ws_.set_option(t);
+  ws_.read_message_max(server_->opt.max_message_bytes);
+  ws_.set_option(websocket::stream_base::decorator(
+      [](websocket::response_type& res) { res.set(http::field::server, "hyped"); }));
+  ws_.async_accept(req, beast::bind_front_handler(&WsSession::on_accept, shared_from_this()));
+}
+
+void WsSession::on_accept(beast::error_code ec) {
+  if (ec) return drop();
+  server_->join(shared_from_this());
+  do_read();
+}
+
+void WsSession::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&WsSession::on_read, shared_from_this()));
+}
+
+void WsSession::on_read(beast::error_code ec, std::size_t) {
+  if (ec == websocket::error::message_too_big) {
+    ++server_->metrics.protocol_errors;
+    return close_now(websocket::close_code::too_big, "message too big");
+  }
+  if (ec) return drop();
+  if (!ws_.got_text()) {
+    ++server_->metrics.protocol_errors;
+    return close_now(websocket::close_code::unknown_data, "binary frames are not supported");
+  }
+  const std::string text = beast::buffers_to_string(buffer_.data());
+  buffer_.consume(buffer_.size());
+  ClientRequest req = parse_client_message(text);
+  if (!req.subscribe) {
+    ++server_->metrics.protocol_errors;
+    return close_now(websocket::close_code::policy_error, "malformed message: " + req.error);
+  }
+  sub_ = std::move(*req.subscribe);
+  do_read();
+}
+
+void WsSession::send_highlight(const std::string& channel, const std::shared_ptr<const std::string>& msg,
+                               double score) {
+  if (!sub_.wants(channel) || score < sub_.min_score) return;
+  enqueue({msg, false});
+}
+
+void WsSession::send_score(const std::string& channel, const std::shared_ptr<const std::string>& msg) {
+  if (!sub_.scores || !sub_.wants(channel)) return;
+  const auto now = std::chrono::steady_clock::now();
+  auto [it, fresh] = last_score_.try_emplace(channel, now);
+  if (!fresh) {
+    if (now - it->second < kScoreInterval) return;
+    it->second = now;
+  }
+  enqueue({msg, true});
+}
+
+void WsSession::enqueue(Outgoing m) {
+  if (gone_ || closing_) return;
+  const std::size_t limit = server_->opt.client_queue_limit;
+  if (queue_.size() >= limit) {
+    // The front entry may be mid-write: only entries behind it can be dropped.
+    auto score = std::find_if(queue_.begin() + (writing_ ? 1 : 0), queue_.end(), [](const Outgoing& o) { return o.score; });
+    if (score != queue_.end()) {
+      queue_.erase(score);
+      ++server_->metrics.dropped_messages;
+    } else if (m.score) {
+      ++server_->metrics.dropped_messages;
+      return;
+    } else {
+      ++server_->metrics.slow_disconnects;
+      server_->metrics.dropped_messages += static_cast<long long>(queue_.size()) + 1;
+      spdlog::warn("websocket client too slow ({} messages queued): disconnected", queue_.size());
+      beast::error_code ignored;
+      beast::get_lowest_layer(ws_).socket().close(ignored);  // it cannot even read a close frame in time
+      return drop();
+    }
+  }
+  queue_.push_back(std::move(m));
+  if (!writing_) do_write();
+}
+
+void WsSession::do_write() {
+  if (queue_.empty()) {
+    if (close_after_) {
+      const auto reason = *close_after_;
+      close_after_.reset();
+      closing_ = true;
+      ws_.async_close(reason, [self = shared_from_this()](beast::error_code) { self->drop(); });
+    }
+    return;
+  }
+  writing_ = true;
+  ws_.text(true);
+  ws_.async_write(net::buffer(*queue_.front().text), beast::bind_front_handler(&WsSession::on_write, shared_from_this()));
+}
+
+void WsSession::on_write(beast::error_code ec, std::size_t) {
+  writing_ = false;
+  if (ec) return drop();
+  queue_.pop_front();
+  do_write();
+}
+
+void WsSession::close_after_queue(websocket::close_code code, const std::string& reason) {
+  if (gone_ || closing_) return;
+  close_after_ = websocket::close_reason(code, reason);
+  if (!writing_) do_write();
+}
+
+void WsSession::close_now(websocket::close_code code, const std::string& reason) {
+  if (gone_ || closing_) return;
+  if (writing_) {  // one write at a time: close once the frame in flight is out
+    queue_.erase(queue_.begin() + 1, queue_.end());
+    close_after_ = websocket::close_reason(code, reason);
+    return;
+  }
+  queue_.clear();
+  closing_ = true;
+  ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](beast::error_code) { self->drop(); });
+}
+
+void WsSession::drop() {
+  if (gone_) return;
+  gone_ = true;
+  server_->leave(shared_from_this());
+}
+
+}  // namespace hyped

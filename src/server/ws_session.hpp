@@ -1,0 +1,54 @@
+// One websocket client: its subscription, a bounded outgoing queue with one write in flight, and the
+// read loop that takes subscribe requests.
+#pragma once
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <optional>
+
+#include "server/server_internal.hpp"
+
+namespace hyped {
+
+class WsSession : public std::enable_shared_from_this<WsSession> {
+ public:
+  WsSession(std::shared_ptr<AlertServer::Impl> server, beast::tcp_stream stream);
+  void run(http::request<http::string_body> req);
+
+  // Queues a message unless the subscription filters it out. Scores are dropped first when the queue
+  // is full; a client that cannot even take its highlights is disconnected.
+  void send_highlight(const std::string& channel, const std::shared_ptr<const std::string>& msg, double score);
+  void send_score(const std::string& channel, const std::shared_ptr<const std::string>& msg);
+  // Control messages every client gets, whatever it subscribed to.
+  void send_control(const std::shared_ptr<const std::string>& msg) { enqueue({msg, false}); }
+  // Sends what is queued, then a close frame.
+  void close_after_queue(websocket::close_code code, const std::string& reason);
+
+ private:
+  struct Outgoing {
+    std::shared_ptr<const std::string> text;
+    bool score;
+  };
+  void on_accept(beast::error_code ec);
+  void do_read();
+  void on_read(beast::error_code ec, std::size_t bytes);
+  void enqueue(Outgoing m);
+  void do_write();
+  void on_write(beast::error_code ec, std::size_t bytes);
+  void close_now(websocket::close_code code, const std::string& reason);
+  void drop();
+
+  std::shared_ptr<AlertServer::Impl> server_;
+  websocket::stream<beast::tcp_stream> ws_;
+  beast::flat_buffer buffer_;
+  std::deque<Outgoing> queue_;
+  bool writing_ = false;
+  bool closing_ = false;
+  bool gone_ = false;
+  std::optional<websocket::close_reason> close_after_;
+  Subscription sub_;
+  std::map<std::string, std::chrono::steady_clock::time_point> last_score_;
+};
+
+}  // namespace hyped
