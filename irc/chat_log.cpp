@@ -103,7 +103,8 @@ std::optional<ChatLogEntry> jsonl_entry(std::string_view line) {
   e.t_s = *t;
   e.user = string_at(j, {"user"});
   e.text = string_at(j, {"text"});
-  if (const auto em = number(j, "emotes")) e.emotes = static_cast<int>(std::max(0.0, *em));
+  if (const auto em = number(j, "emotes")) e.emotes = static_cast<int>(std::clamp(*em, 0.0, 1e6));
+  e.event = string_at(j, {"event"});
   return e;
 }
 
@@ -195,6 +196,7 @@ ChatLog read_chat_log(const std::string& path) {
 
 std::string to_jsonl(const ChatLogEntry& e) {
   nlohmann::ordered_json j = {{"t", std::round(e.t_s * 1000.0) / 1000.0}, {"user", e.user}, {"text", e.text}, {"emotes", e.emotes}};
+  if (!e.event.empty()) j["event"] = e.event;
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
@@ -203,6 +205,13 @@ std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const DetectorPara
   out.reserve(log.entries.size());
   for (const auto& e : log.entries)
     out.push_back({e.t_s, static_cast<float>(1.0 + p.emote_weight * e.emotes)});
+  return out;
+}
+
+std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const ChatWeights& w) {
+  std::vector<ChatMessage> out;
+  out.reserve(log.entries.size());
+  for (const auto& e : log.entries) out.push_back({e.t_s, chat_weight(e.text, e.emotes, !e.event.empty(), w)});
   return out;
 }
 

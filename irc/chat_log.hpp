@@ -8,6 +8,7 @@
 
 #include "core/chat_series.hpp"
 #include "core/detector_params.hpp"
+#include "irc/chat_weights.hpp"
 
 namespace hyped {
 
@@ -19,6 +20,7 @@ struct ChatLogEntry {
   std::string user;
   std::string text;
   int emotes = 0;
+  std::string event;  // empty for a chat message; a USERNOTICE's kind ("sub", "raid", …) otherwise
 };
 
 struct ChatLog {
@@ -31,10 +33,12 @@ struct ChatLog {
 ChatLog parse_chat_log(std::string_view text, const std::string& name);
 ChatLog read_chat_log(const std::string& path);
 
-// One JSONL record: {"t":12.5,"user":"a","text":"...","emotes":2}
+// One JSONL record: {"t":12.5,"user":"a","text":"...","emotes":2} (+ "event":"sub" for an event)
 std::string to_jsonl(const ChatLogEntry& e);
 
 // Detector input: weight = 1 + emote_weight · emotes.
 std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const DetectorParams& p);
+// Detector input with keyword and event weights (irc/chat_features.hpp: chat_weight).
+std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const ChatWeights& w);
 
 }  // namespace hyped

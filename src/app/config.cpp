@@ -63,6 +63,22 @@ auto server_strings(std::vector<std::string> ServerOptions::*field) {
   };
 }
 
+auto irc_number(double IrcClientOptions::*field, double lo, double hi) {
+  return [field, lo, hi](AppConfig& c, const toml::node& n, const std::string& where) {
+    const auto v = n.value<double>();
+    if (!v || n.is_boolean() || !(*v >= lo && *v <= hi))
+      throw ConfigError(where + " must be a number in [" + std::to_string(lo).substr(0, 5) + ", " + std::to_string(hi).substr(0, 7) + "]");
+    c.irc.*field = *v;
+  };
+}
+
+auto irc_string(std::string IrcClientOptions::*field) {
+  return [field](AppConfig& c, const toml::node& n, const std::string& where) {
+    if (!n.is_string()) throw ConfigError(where + " must be a string");
+    c.irc.*field = *n.value<std::string>();
+  };
+}
+
 const std::vector<KeySpec>& key_specs() {
   static const std::vector<KeySpec> specs = {
       {"audio", "sample_rate_hz", integer(&DetectorParams::sample_rate_hz)},
@@ -84,6 +100,37 @@ const std::vector<KeySpec>& key_specs() {
       {"spectral", "high_band_hz", number(&DetectorParams::high_band_hz)},
       {"chat", "window_s", number(&DetectorParams::chat_window_s)},
       {"chat", "emote_weight", number(&DetectorParams::emote_weight)},
+      {"chat", "box",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = n.value<std::string>();
+         if (!n.is_string() || (*v != "centred" && *v != "trailing"))
+           throw ConfigError(where + " must be \"centred\" or \"trailing\"");
+         c.chat.box = *v;
+       }},
+      {"chat", "event_weight",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = n.value<double>();
+         if (!v || n.is_boolean()) throw ConfigError(where + " must be a number");
+         c.chat.event_weight = *v;
+       }},
+      {"chat", "keywords",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const toml::table* t = n.as_table();
+         if (!t) throw ConfigError(where + " must be a table of word = weight");
+         c.chat.keywords.clear();
+         for (const auto& [word, w] : *t) {
+           const auto v = w.value<double>();
+           if (!v || w.is_boolean() || word.str().empty() || word.str().find(' ') != std::string_view::npos)
+             throw ConfigError(where + ": '" + std::string(word.str()) + "' must be one word with a number");
+           c.chat.keywords.emplace_back(std::string(word.str()), *v);
+         }
+       }},
+      {"chat", "close_delay_s",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = n.value<double>();
+         if (!v || n.is_boolean() || !(*v >= 0 && *v <= 60)) throw ConfigError(where + " must be a number in [0, 60]");
+         c.chat.close_delay_s = *v;
+       }},
       {"fusion", "w_audio", number(&DetectorParams::w_audio)},
       {"fusion", "w_chat", number(&DetectorParams::w_chat)},
       {"fusion", "w_flux", number(&DetectorParams::w_flux)},
@@ -110,6 +157,33 @@ const std::vector<KeySpec>& key_specs() {
       {"server", "client_queue_limit", server_int(&ServerOptions::client_queue_limit, 4, 1000000)},
       {"server", "max_message_bytes", server_int(&ServerOptions::max_message_bytes, 64, 16 * 1024 * 1024)},
       {"server", "idle_timeout_s", server_int(&ServerOptions::idle_timeout, 2, 86400)},
+      {"irc", "host", irc_string(&IrcClientOptions::host)},
+      {"irc", "port",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = n.value<std::int64_t>();
+         if (!n.is_integer() || *v < 1 || *v > 65535) throw ConfigError(where + " must be a port number");
+         c.irc.port = static_cast<int>(*v);
+       }},
+      {"irc", "tls",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         if (!n.is_boolean()) throw ConfigError(where + " must be true or false");
+         c.irc.tls = *n.value<bool>();
+       }},
+      {"irc", "ca_file", irc_string(&IrcClientOptions::ca_file)},
+      {"irc", "nick", irc_string(&IrcClientOptions::nick)},
+      {"irc", "token", irc_string(&IrcClientOptions::token)},
+      {"irc", "join_limit",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = n.value<std::int64_t>();
+         if (!n.is_integer() || *v < 1 || *v > 100000) throw ConfigError(where + " must be an integer in [1, 100000]");
+         c.irc.join_limit = static_cast<int>(*v);
+       }},
+      {"irc", "join_window_s", irc_number(&IrcClientOptions::join_window_s, 0, 3600)},
+      {"irc", "connect_timeout_s", irc_number(&IrcClientOptions::connect_timeout_s, 0.1, 3600)},
+      {"irc", "ping_interval_s", irc_number(&IrcClientOptions::ping_interval_s, 0.1, 3600)},
+      {"irc", "ping_timeout_s", irc_number(&IrcClientOptions::ping_timeout_s, 0.1, 3600)},
+      {"irc", "backoff_min_s", irc_number(&IrcClientOptions::backoff_min_s, 0.01, 3600)},
+      {"irc", "backoff_max_s", irc_number(&IrcClientOptions::backoff_max_s, 0.01, 3600)},
   };
   return specs;
 }
@@ -126,6 +200,10 @@ AppConfig default_config() {
   AppConfig c;
   if (const char* token = std::getenv("HYPED_TOKEN"); token && *token) c.server.token = token;
   return c;
+}
+
+ChatWeights chat_weights(const AppConfig& c) {
+  return ChatWeights{c.detector.emote_weight, c.chat.event_weight, c.chat.keywords};
 }
 
 std::vector<std::string> config_keys() {

@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "core/detector_params.hpp"
+#include "irc/chat_weights.hpp"
+#include "irc/twitch_client.hpp"
 #include "server/alert_server.hpp"
 
 namespace hyped {
@@ -14,9 +16,19 @@ struct ExportOptions {
   double edl_fps = 30.0;  // CMX3600 timecode rate
 };
 
+// Chat settings beyond the detector's (keyword and event weights, the replay box, live hop closing).
+struct ChatOptions {
+  std::string box = "centred";  // replay's chat box: "centred" (seed) or "trailing" (as live; recorded sessions)
+  double event_weight = 1.0;
+  std::vector<std::pair<std::string, double>> keywords;
+  double close_delay_s = 1.0;  // live: a hop's chat is counted this long after the hop ends
+};
+
 struct AppConfig {
   DetectorParams detector;
   ExportOptions exports;
+  ChatOptions chat;
+  IrcClientOptions irc;
   ServerOptions server;  // address/port come from --serve; the token may come from $HYPED_TOKEN
 };
 
@@ -30,6 +42,9 @@ AppConfig default_config();
 // Reads the file over the defaults. Throws ConfigError.
 AppConfig load_config(const std::string& path);
 AppConfig parse_config(const std::string& toml_text, const std::string& name);
+
+// The weight of one chat entry as configured (chat.emote_weight, chat.event_weight, chat.keywords).
+ChatWeights chat_weights(const AppConfig& c);
 
 // "section.key" of every setting the file may hold.
 std::vector<std::string> config_keys();

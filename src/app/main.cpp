@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <exception>
 
+#include "app/chat_command.hpp"
 #include "app/config.hpp"
 #include "app/profile_command.hpp"
 #include "app/replay_command.hpp"
@@ -46,6 +47,27 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"global", "running"}));
   rp->add_flag("--quiet,-q", replay.quiet, "Only warnings and errors on stderr, no progress");
 
+  rp->add_option("--chat-box", replay.chat_box,
+                 "Chat box: centred (seed, whole logs) or trailing (as live: for sessions recorded with --record)")
+      ->check(CLI::IsMember({"centred", "trailing"}));
+
+  hyped::ChatCommandOptions chat;
+  auto* ch = app.add_subcommand("chat", "Follow Twitch chat channels: per-hop chat features and chat-only highlights as JSON lines");
+  ch->footer("Connects to Twitch IRC (TLS, anonymous unless irc.token / $HYPED_TWITCH_TOKEN is set), prints one JSON\n"
+             "object per line: start, irc status, hop (per channel and 0.5 s hop with chat), highlight, summary.\n"
+             "--record DIR writes DIR/<channel>.jsonl; `hyped replay MEDIA --chat DIR/<channel>.jsonl --chat-box trailing`\n"
+             "replays it to the same detections.");
+  ch->add_option("CHANNEL", chat.channels, "Channels to follow (with or without '#')")->required();
+  ch->add_option("--config", chat.config, "TOML config (see config/hyped.toml: [chat], [irc])");
+  ch->add_option("--host", chat.host, "IRC server (default irc.host: irc.chat.twitch.tv)");
+  ch->add_option("--port", chat.port, "IRC port (default irc.port: 6697)")->check(CLI::Range(1, 65535));
+  ch->add_flag("--plain", chat.plain, "Plain TCP instead of TLS");
+  ch->add_option("--ca-file", chat.ca_file, "Extra CA bundle (PEM) to trust");
+  ch->add_option("--record", chat.record, "Record chat as JSONL, one file per channel, into this directory");
+  ch->add_option("--duration", chat.duration_s, "Stop after this many seconds (default: until interrupted)")->check(CLI::NonNegativeNumber);
+  ch->add_flag("--messages", chat.messages, "Print every message and event too");
+  ch->add_flag("--quiet,-q", chat.quiet, "Only warnings and errors on stderr");
+
   hyped::ProfileOptions profile;
   auto* pf = app.add_subcommand("profile", "Time the detector's operations: GPU time vs wall time (the seed's table)");
   pf->add_flag("--comprehensive", profile.comprehensive, "Add host-to-device transfer rows");
@@ -74,6 +96,10 @@ int main(int argc, char** argv) {
       return hyped::run_replay(replay);
     }
     if (pf->parsed()) return hyped::run_profile(profile);
+    if (ch->parsed()) {
+      if (chat.quiet) spdlog::set_level(spdlog::level::warn);
+      return hyped::run_chat(chat);
+    }
   } catch (const hyped::ConfigError& e) {
     std::fprintf(stderr, "hyped: %s\n", e.what());
     return 2;

@@ -81,7 +81,9 @@ int run_replay(const ReplayOptions& opt) {
       throw ConfigError("--z-mode must be global or running, not '" + *opt.z_mode + "'");
     cfg.detector.z_mode = *opt.z_mode == "global" ? ZMode::Global : ZMode::Running;
   }
-  cfg.detector.chat_centred = true;  // a log knows the future: the seed's centred box
+  // A log knows the future: the seed's centred box, unless the log was recorded live and must replay
+  // as live detection saw it (chat.box = "trailing").
+  cfg.detector.chat_centred = opt.chat_box.value_or(cfg.chat.box) != "trailing";
   const ExportFormat format = opt.format ? parse_export_format(*opt.format)
                                          : (opt.out.empty() ? ExportFormat::Json : export_format_for_path(opt.out));
   const BackendKind backend_kind = parse_backend_kind(opt.backend);
@@ -99,7 +101,7 @@ int run_replay(const ReplayOptions& opt) {
                info.duration_s > 0 ? clock_time(info.duration_s) : std::string("length unknown"));
 
   ReplayDetector detector(cfg.detector, make_backend(backend_kind, cfg.detector, 1),
-                          ChatRateSeries(to_chat_messages(chat, cfg.detector), cfg.detector));
+                          ChatRateSeries(to_chat_messages(chat, chat_weights(cfg)), cfg.detector));
   ProgressReporter progress(ProgressReporter::mode_for_stderr(opt.quiet), info.duration_s);
   {
     DecodeThread decode(*source);

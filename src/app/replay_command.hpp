@@ -13,6 +13,7 @@ struct ReplayOptions {
   std::string out;     // empty: stdout
   std::optional<std::string> format;
   std::optional<std::string> z_mode;
+  std::optional<std::string> chat_box;  // "centred" | "trailing"; overrides chat.box
   std::string backend = "auto";
   bool quiet = false;
 };

@@ -1,0 +1,464 @@
+#include "irc/twitch_client.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+#include <unordered_set>
+
+namespace hyped {
+namespace {
+
+namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kMaxJoinLineBytes = 500;  // RFC 1459: 512 with CRLF
+
+std::shared_ptr<spdlog::logger> irc_log() {
+  static std::shared_ptr<spdlog::logger> log = [] {
+    auto l = spdlog::default_logger()->clone("irc");
+    return l;
+  }();
+  return log;
+}
+
+std::chrono::nanoseconds seconds(double s) {
+  return std::chrono::nanoseconds(static_cast<long long>(std::max(0.0, s) * 1e9));
+}
+
+}  // namespace
+
+const char* to_string(IrcStatus::Kind k) {
+  switch (k) {
+    case IrcStatus::Kind::Connecting: return "connecting";
+    case IrcStatus::Kind::Registered: return "registered";
+    case IrcStatus::Kind::Joined: return "joined";
+    case IrcStatus::Kind::CapsRefused: return "caps_refused";
+    case IrcStatus::Kind::Disconnected: return "disconnected";
+  }
+  return "?";
+}
+
+std::string normalize_channel(std::string_view name) {
+  if (!name.empty() && name.front() == '#') name.remove_prefix(1);
+  if (name.empty() || name.size() > 200) throw std::invalid_argument("bad channel name '" + std::string(name) + "'");
+  std::string out;
+  for (char c : name) {
+    if (c == ' ' || c == ',' || c == '\a' || c == '\r' || c == '\n' || c == '\0' || c == ':')
+      throw std::invalid_argument("bad channel name '" + std::string(name) + "'");
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  return out;
+}
+
+// One connection at a time, all on the client's own thread (single-threaded io_context: no locks around
+// the session). Every handler carries the generation of the connection it belongs to; a handler of an
+// older connection returns at once.
+class TwitchChatClient::Impl {
+ public:
+  Impl(TwitchChatClient& owner, IrcClientOptions opt, std::vector<std::string> channels)
+      : owner_(owner),
+        opt_(std::move(opt)),
+        channels_(std::move(channels)),
+        ssl_ctx_(ssl::context::tls_client),
+        resolver_(ioc_),
+        watchdog_(ioc_),
+        join_timer_(ioc_),
+        reconnect_timer_(ioc_),
+        rng_(std::random_device{}()) {
+    for (auto& c : channels_) c = normalize_channel(c);
+    if (opt_.nick.empty()) {
+      if (!opt_.token.empty()) throw std::invalid_argument("an OAuth token needs the account's login as irc.nick");
+      nick_ = "justinfan" + std::to_string(std::uniform_int_distribution<int>(10000, 99999999)(rng_));
+    } else {
+      nick_ = opt_.nick;
+    }
+    if (!opt_.token.empty() && !opt_.token.starts_with("oauth:")) opt_.token = "oauth:" + opt_.token;
+    if (opt_.tls) {
+      ssl_ctx_.set_default_verify_paths();
+      if (!opt_.ca_file.empty()) ssl_ctx_.load_verify_file(opt_.ca_file);
+      ssl_ctx_.set_verify_mode(ssl::verify_peer);
+    }
+  }
+
+  void start() {
+    if (thread_.joinable()) return;
+    asio::post(ioc_, [this] { connect(); });
+    thread_ = std::thread([this] {
+      auto guard = asio::make_work_guard(ioc_);
+      try {
+        ioc_.run();
+      } catch (const std::exception& e) {
+        irc_log()->error("chat client stopped: {}", e.what());
+      }
+    });
+  }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    asio::post(ioc_, [this] {
+      stopping_ = true;
+      close_socket();
+      watchdog_.cancel();
+      join_timer_.cancel();
+      reconnect_timer_.cancel();
+      resolver_.cancel();
+      ioc_.stop();
+    });
+    thread_.join();
+  }
+
+  IrcClientStats stats() const {
+    std::lock_guard lock(stats_mutex_);
+    return stats_;
+  }
+  const std::string& nick() const { return nick_; }
+
+ private:
+  enum class Stage { Idle, Resolving, Connecting, Handshaking, Registering, Ready };
+
+  void status(IrcStatus::Kind kind, std::string detail = {}) {
+    if (owner_.on_status) owner_.on_status(IrcStatus{kind, std::move(detail)});
+  }
+  template <class F>
+  void bump(F&& f) {
+    std::lock_guard lock(stats_mutex_);
+    f(stats_);
+  }
+
+  // ---- connection life cycle ----
+  void connect() {
+    if (stopping_) return;
+    ++gen_;
+    if (attempts_total_++ > 0) bump([](auto& s) { ++s.reconnects; });
+    stage_ = Stage::Resolving;
+    stage_since_ = Clock::now();
+    rbuf_.clear();
+    wq_.clear();
+    writing_ = false;
+    cap_replies_ = 0;
+    cap_end_sent_ = false;
+    ping_sent_ = false;
+    joined_.clear();
+    bump([](auto& s) { s.joined = 0; });
+    status(IrcStatus::Kind::Connecting, opt_.host + ":" + std::to_string(opt_.port));
+    arm_watchdog();
+    const auto gen = gen_;
+    resolver_.async_resolve(opt_.host, std::to_string(opt_.port), [this, gen](error_code ec, tcp::resolver::results_type r) {
+      if (gen != gen_) return;
+      if (ec) return fail("cannot resolve " + opt_.host + ": " + ec.message());
+      on_resolved(r);
+    });
+  }
+
+  void on_resolved(const tcp::resolver::results_type& results) {
+    stage_ = Stage::Connecting;
+    socket_ = std::make_unique<tcp::socket>(ioc_);
+    const auto gen = gen_;
+    asio::async_connect(*socket_, results, [this, gen](error_code ec, const tcp::endpoint&) {
+      if (gen != gen_) return;
+      if (ec) return fail("cannot connect to " + opt_.host + ":" + std::to_string(opt_.port) + ": " + ec.message());
+      socket_->set_option(tcp::no_delay(true));
+      if (!opt_.tls) return on_transport_ready();
+      stage_ = Stage::Handshaking;
+      tls_ = std::make_unique<ssl::stream<tcp::socket&>>(*socket_, ssl_ctx_);
+      if (!SSL_set_tlsext_host_name(tls_->native_handle(), opt_.host.c_str()))
+        return fail("cannot set TLS server name");
+      tls_->set_verify_callback(ssl::host_name_verification(opt_.host));
+      tls_->async_handshake(ssl::stream_base::client, [this, gen](error_code ec) {
+        if (gen != gen_) return;
+        if (ec) return fail("TLS handshake with " + opt_.host + " failed: " + ec.message());
+        on_transport_ready();
+      });
+    });
+  }
+
+  void on_transport_ready() {
+    stage_ = Stage::Registering;
+    last_rx_ = Clock::now();
+    // Twitch's capabilities first; a plain IRCv3 server refuses them and the server-time tag serves.
+    send("CAP REQ :twitch.tv/tags twitch.tv/commands");
+    send("CAP REQ :server-time");
+    send("CAP REQ :message-tags");
+    if (!opt_.token.empty()) send("PASS " + opt_.token);
+    send("NICK " + nick_);
+    send("USER " + nick_ + " 0 * :" + nick_);
+    read();
+  }
+
+  void fail(const std::string& why) {
+    if (stopping_) return;
+    ++gen_;  // every pending handler of this connection is now stale
+    close_socket();
+    watchdog_.cancel();
+    join_timer_.cancel();
+    const bool was_ready = stage_ == Stage::Ready;
+    stage_ = Stage::Idle;
+    if (was_ready || why.starts_with("server asked")) attempt_ = 0;
+    const double base = std::min(opt_.backoff_max_s, opt_.backoff_min_s * std::pow(2.0, attempt_));
+    const double delay = why.starts_with("server asked") ? 0.05 : base * std::uniform_real_distribution<double>(0.5, 1.0)(rng_);
+    ++attempt_;
+    irc_log()->warn("chat connection lost ({}); reconnecting in {:.2f} s", why, delay);
+    status(IrcStatus::Kind::Disconnected, why);
+    joined_.clear();
+    bump([](auto& s) { s.joined = 0; });
+    reconnect_timer_.expires_after(seconds(delay));
+    reconnect_timer_.async_wait([this](error_code ec) {
+      if (!ec) connect();
+    });
+  }
+
+  void close_socket() {
+    error_code ignored;
+    resolver_.cancel();
+    if (socket_) {
+      socket_->shutdown(tcp::socket::shutdown_both, ignored);
+      socket_->close(ignored);
+    }
+    tls_.reset();
+    socket_.reset();
+  }
+
+  // One timer watches every deadline: connection set-up, keepalive PING, and the reply to it.
+  void arm_watchdog() {
+    const auto gen = gen_;
+    watchdog_.expires_after(std::chrono::milliseconds(250));
+    watchdog_.async_wait([this, gen](error_code ec) {
+      if (ec || gen != gen_) return;
+      const auto now = Clock::now();
+      if (stage_ != Stage::Ready && now - stage_since_ > seconds(opt_.connect_timeout_s))
+        return fail("no welcome from the server within " + std::to_string(static_cast<int>(opt_.connect_timeout_s)) + " s");
+      if (stage_ == Stage::Ready) {
+        if (!ping_sent_ && now - last_rx_ > seconds(opt_.ping_interval_s)) {
+          send("PING :hyped");
+          ping_sent_ = true;
+          ping_at_ = now;
+        } else if (ping_sent_ && now - ping_at_ > seconds(opt_.ping_timeout_s)) {
+          return fail("no reply to PING within " + std::to_string(opt_.ping_timeout_s).substr(0, 4) + " s");
+        }
+      }
+      arm_watchdog();
+    });
+  }
+
+  // ---- reading ----
+  template <class Handler>
+  void read_some(asio::mutable_buffer buf, Handler&& h) {
+    if (tls_) tls_->async_read_some(buf, std::forward<Handler>(h));
+    else socket_->async_read_some(buf, std::forward<Handler>(h));
+  }
+
+  void read() {
+    const std::size_t old = rbuf_.size();
+    rbuf_.resize(old + kReadChunk);
+    const auto gen = gen_;
+    read_some(asio::buffer(rbuf_.data() + old, kReadChunk), [this, gen, old](error_code ec, std::size_t n) {
+      if (gen != gen_) return;
+      rbuf_.resize(old + n);
+      if (ec) return fail(ec == asio::error::eof || ec == ssl::error::stream_truncated ? "server closed the connection"
+                                                                                      : "read: " + ec.message());
+      last_rx_ = Clock::now();
+      ping_sent_ = false;
+      consume_lines();
+      if (gen == gen_) read();
+    });
+  }
+
+  void consume_lines() {
+    std::size_t start = 0;
+    const auto gen = gen_;
+    for (;;) {
+      const std::size_t nl = rbuf_.find('\n', start);
+      if (nl == std::string::npos) break;
+      handle_line(std::string_view(rbuf_).substr(start, nl - start));
+      start = nl + 1;
+      if (gen != gen_) return;  // the line ended the connection
+    }
+    rbuf_.erase(0, start);
+    if (rbuf_.size() > 2 * kIrcMaxLineBytes) {  // a "line" without end: count it and drop it
+      bump([](auto& s) { ++s.malformed; });
+      if (owner_.on_malformed) owner_.on_malformed(std::string_view(rbuf_).substr(0, 200), IrcParseError::TooLong);
+      rbuf_.clear();
+    }
+  }
+
+  void handle_line(std::string_view line) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty()) return;
+    bump([](auto& s) { ++s.lines; });
+    const IrcParseResult r = parse_irc_line(line);
+    if (!r.ok()) {
+      bump([](auto& s) { ++s.malformed; });
+      if (owner_.on_malformed) owner_.on_malformed(line, r.error);
+      return;
+    }
+    const IrcMessage& m = r.message;
+    const std::string_view cmd = m.command;
+    if (auto chat = interpret_chat_line(m)) {
+      bump([](auto& s) { ++s.chat; });
+      if (owner_.on_chat) owner_.on_chat(*chat, m);
+      return;
+    }
+    if (cmd == "PING") {
+      send("PONG :" + std::string(m.last_param()));
+    } else if (cmd == "CAP") {
+      on_cap(m);
+    } else if (cmd == "001") {
+      stage_ = Stage::Ready;
+      attempt_ = 0;
+      if (!m.param(0).empty()) nick_ = std::string(m.param(0));
+      bump([](auto& s) { ++s.connects; });
+      if (!cap_end_sent_) {
+        send("CAP END");
+        cap_end_sent_ = true;
+      }
+      status(IrcStatus::Kind::Registered, nick_);
+      pending_joins_.assign(channels_.begin(), channels_.end());
+      pump_joins();
+    } else if (cmd == "JOIN") {
+      if (m.nick() == nick_) {
+        std::string_view chans = m.param(0);
+        while (!chans.empty()) {
+          const std::size_t comma = chans.find(',');
+          std::string_view ch = chans.substr(0, comma);
+          chans.remove_prefix(comma == std::string_view::npos ? chans.size() : comma + 1);
+          if (ch.starts_with('#')) ch.remove_prefix(1);
+          if (joined_.insert(std::string(ch)).second) {
+            bump([n = joined_.size()](auto& s) { s.joined = static_cast<int>(n); });
+            status(IrcStatus::Kind::Joined, std::string(ch));
+          }
+        }
+      }
+    } else if (cmd == "RECONNECT") {
+      fail("server asked to reconnect");
+    } else if (cmd == "NOTICE" && m.last_param().find("Login authentication failed") != std::string_view::npos) {
+      fail("login authentication failed (check the OAuth token and irc.nick)");
+    } else if (cmd == "ERROR") {
+      fail("server error: " + std::string(m.last_param()));
+    } else if (cmd == "433" && stage_ == Stage::Registering) {  // nickname in use: pick another anonymous one
+      nick_ = "justinfan" + std::to_string(std::uniform_int_distribution<int>(10000, 99999999)(rng_));
+      send("NICK " + nick_);
+    }
+  }
+
+  void on_cap(const IrcMessage& m) {
+    const std::string_view sub = m.param(1);
+    if (sub != "ACK" && sub != "NAK") return;
+    if (sub == "NAK") {
+      irc_log()->info("server refused capabilities: {}", m.last_param());
+      status(IrcStatus::Kind::CapsRefused, std::string(m.last_param()));
+    }
+    if (++cap_replies_ == 3 && !cap_end_sent_) {
+      send("CAP END");
+      cap_end_sent_ = true;
+    }
+  }
+
+  // JOINs within the rate limit: at most join_limit channels in any join_window_s (sliding window).
+  void pump_joins() {
+    if (stage_ != Stage::Ready) return;
+    const auto now = Clock::now();
+    while (!join_times_.empty() && now - join_times_.front() >= seconds(opt_.join_window_s)) join_times_.pop_front();
+    std::string line;
+    auto flush = [&] {
+      if (!line.empty()) send(std::move(line));
+      line.clear();
+    };
+    while (!pending_joins_.empty() && static_cast<int>(join_times_.size()) < opt_.join_limit) {
+      const std::string& ch = pending_joins_.front();
+      if (!line.empty() && line.size() + ch.size() + 2 > kMaxJoinLineBytes) flush();
+      line += line.empty() ? "JOIN #" : ",#";
+      line += ch;
+      join_times_.push_back(now);
+      pending_joins_.pop_front();
+    }
+    flush();
+    if (pending_joins_.empty()) return;
+    const auto gen = gen_;
+    join_timer_.expires_at(join_times_.front() + seconds(opt_.join_window_s));
+    join_timer_.async_wait([this, gen](error_code ec) {
+      if (!ec && gen == gen_) pump_joins();
+    });
+  }
+
+  // ---- writing: a queue, one write in flight ----
+  void send(std::string line) {
+    line += "\r\n";
+    wq_.push_back(std::move(line));
+    if (!writing_) write_next();
+  }
+
+  void write_next() {
+    if (wq_.empty() || !socket_) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    const auto gen = gen_;
+    auto handler = [this, gen](error_code ec, std::size_t) {
+      if (gen != gen_) return;
+      if (ec) return fail("write: " + ec.message());
+      wq_.pop_front();
+      write_next();
+    };
+    if (tls_) asio::async_write(*tls_, asio::buffer(wq_.front()), handler);
+    else asio::async_write(*socket_, asio::buffer(wq_.front()), handler);
+  }
+
+  TwitchChatClient& owner_;
+  IrcClientOptions opt_;
+  std::vector<std::string> channels_;
+  std::string nick_;
+
+  asio::io_context ioc_;
+  ssl::context ssl_ctx_;
+  tcp::resolver resolver_;
+  std::unique_ptr<tcp::socket> socket_;
+  std::unique_ptr<ssl::stream<tcp::socket&>> tls_;
+  asio::steady_timer watchdog_;
+  asio::steady_timer join_timer_;
+  asio::steady_timer reconnect_timer_;
+  std::thread thread_;
+
+  std::uint64_t gen_ = 0;
+  Stage stage_ = Stage::Idle;
+  Clock::time_point stage_since_{}, last_rx_{}, ping_at_{};
+  bool ping_sent_ = false;
+  bool stopping_ = false;
+  int attempt_ = 0;
+  long long attempts_total_ = 0;
+  int cap_replies_ = 0;
+  bool cap_end_sent_ = false;
+  std::string rbuf_;
+  std::deque<std::string> wq_;
+  bool writing_ = false;
+  std::deque<std::string> pending_joins_;
+  std::deque<Clock::time_point> join_times_;
+  std::unordered_set<std::string> joined_;
+  std::mt19937 rng_;
+
+  mutable std::mutex stats_mutex_;  // stats() is read from other threads
+  IrcClientStats stats_;
+};
+
+TwitchChatClient::TwitchChatClient(IrcClientOptions options, std::vector<std::string> channels)
+    : impl_(std::make_unique<Impl>(*this, std::move(options), std::move(channels))) {}
+TwitchChatClient::~TwitchChatClient() { stop(); }
+void TwitchChatClient::start() { impl_->start(); }
+void TwitchChatClient::stop() { impl_->stop(); }
+IrcClientStats TwitchChatClient::stats() const { return impl_->stats(); }
+const std::string& TwitchChatClient::nick() const { return impl_->nick(); }
+
+}  // namespace hyped
