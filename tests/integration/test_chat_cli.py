@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `hyped chat`: a real IRC server (InspIRCd over TLS with a test CA, IRCv3 server-time)
+and a bot sending PRIVMSG bursts at known times; a loopback stand-in for Twitch's dialect (tmi-sent-ts,
+emotes, USERNOTICE, CLEARCHAT, RECONNECT, malformed lines, a silent connection); and a recorded session
+replayed by `hyped replay` to the same detections."""
+import json
+import os
+import queue
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import chat_peers  # noqa: E402
+
+HYPED = os.environ.get("HYPED_BIN", "build/src/app/hyped")
+HOP_S = 0.5
+
+# Short warm-up and memory so a 30 s session can show detections; chat closes hops 0.5 s after they end.
+CONFIG = """
+[stats]
+warmup_s = 4.0
+halflife_s = 4.0
+[peaks]
+refractory_s = 5.0
+[chat]
+close_delay_s = 0.5
+emote_weight = 0.5
+event_weight = 2.0
+keywords = { LUL = 1.0 }
+"""
+
+
+class HypedChat:
+    """`hyped chat` as a child process; its JSON lines collected with their arrival time."""
+
+    def __init__(self, *args, env=None):
+        self.proc = subprocess.Popen([HYPED, "chat", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=env)
+        self.lines = queue.Queue()
+        self.all = []
+        self.stderr = ""
+        threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=self._read_err, daemon=True).start()
+        self.start = self.wait(lambda j: j["type"] == "start")
+
+    def _read(self):
+        for line in self.proc.stdout:
+            j = json.loads(line)
+            j["_at"] = time.time()
+            self.all.append(j)
+            self.lines.put(j)
+
+    def _read_err(self):
+        self.stderr = self.proc.stderr.read()
+
+    def wait(self, pred, timeout=10.0):
+        deadline = time.time() + timeout
+        while True:
+            try:
+                j = self.lines.get(timeout=max(0.01, deadline - time.time()))
+            except queue.Empty:
+                raise AssertionError(f"timed out; output so far: {self.all[-20:]}\nstderr: {self.stderr}")
+            if pred(j):
+                return j
+
+    def session_time(self):
+        return time.time() - self.start["epoch_ms"] / 1000.0
+
+    def sleep_until(self, t_s):
+        time.sleep(max(0.0, t_s - self.session_time()))
+
+    def finish(self, timeout=30):
+        self.proc.wait(timeout=timeout)
+        time.sleep(0.1)
+        return [j for j in self.all]
+
+
+def of_type(lines, kind, channel=None):
+    return [j for j in lines if j["type"] == kind and (channel is None or j.get("channel") == channel)]
+
+
+def bin_of(t_s):
+    return int((t_s - 0.25) // HOP_S)
+
+
+@unittest.skipUnless(chat_peers.InspIRCd.available(), "inspircd is not installed (Debian package inspircd)")
+class RealIrcServer(unittest.TestCase):
+    """InspIRCd refuses twitch.tv/* capabilities; time comes from the server-time tag."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="hyped_chat_")
+        cls.d = cls.tmp.name
+        cls.server = chat_peers.InspIRCd(cls.d)
+        cls.server.start()
+        cls.config = os.path.join(cls.d, "chat.toml")
+        with open(cls.config, "w") as f:
+            f.write(CONFIG)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+        cls.tmp.cleanup()
+
+    def test_bursts_counted_detected_survive_a_restart_and_replay(self):
+        server, d = self.server, self.d
+        record = os.path.join(d, "rec")
+        duration = 30.0
+        bot = chat_peers.IrcBot(server.port, "bot")
+        bot.join("hype", "calm")
+        chat = HypedChat("hype", "#Calm", "--host", "127.0.0.1", "--port", str(server.tls_port), "--ca-file", server.ca,
+                         "--config", self.config, "--record", record, "--duration", str(duration))
+        joined = set()
+        while joined != {"hype", "calm"}:
+            joined.add(chat.wait(lambda j: j["type"] == "irc" and j["event"] == "joined")["detail"])
+        self.assertTrue(any(j["type"] == "irc" and j["event"] == "caps_refused" for j in chat.all))
+
+        sent = {"hype": {}, "calm": {}}  # bin → messages sent
+
+        def say(channel, n, text="hi"):
+            b = bin_of(chat.session_time())
+            for i in range(n):
+                bot.say(channel, f"{text} {i}")
+            sent[channel][b] = sent[channel].get(b, 0) + n
+
+        # Steady chat once a second in both channels, at hop centres (far from bin edges); bursts of 25 in
+        # #hype at 10.5 s and 23.5 s; the server is killed at 15 s and restarted half a second later.
+        t = 2.5
+        restarted_at = None
+        bursts = (10.5, 23.5)
+        while t < duration - 2:
+            chat.sleep_until(t)
+            if t in bursts:
+                say("hype", 25, "LUL")
+            elif 15.0 <= t < 17.5:
+                pass  # the server is down and coming back
+            else:
+                say("hype", 1)
+                say("calm", 1)
+            if t == 14.5:
+                time.sleep(0.3)
+                server.stop()
+                time.sleep(0.5)
+                server.start()
+                restarted_at = chat.session_time()
+                bot = chat_peers.IrcBot(server.port, "bot")
+                bot.join("hype", "calm")
+                rejoined = set()
+                while rejoined != {"hype", "calm"}:
+                    rejoined.add(chat.wait(lambda j: j["type"] == "irc" and j["event"] == "joined")["detail"])
+                rejoin_s = chat.session_time() - restarted_at
+            t += 1.0
+        lines = chat.finish()
+        bot.close()
+        self.assertEqual(chat.proc.returncode, 0, chat.stderr)
+
+        # Reconnected and re-joined both channels within 5 s of the restart.
+        self.assertIsNotNone(restarted_at)
+        self.assertLess(rejoin_s, 5.0, "re-join took too long")
+        summary = of_type(lines, "summary")[0]
+        self.assertGreaterEqual(summary["reconnects"], 1)
+        self.assertEqual(summary["connects"], 2)
+        self.assertEqual(summary["malformed"], 0)
+        self.assertEqual(summary["late"], 0)
+
+        # Per-hop counts match what was sent, hop for hop.
+        for channel in ("hype", "calm"):
+            got = {h["hop"]: h["messages"] for h in of_type(lines, "hop", channel)}
+            self.assertEqual(got, sent[channel], channel)
+        burst_hops = [h for h in of_type(lines, "hop", "hype") if h["messages"] == 25]
+        self.assertEqual(len(burst_hops), 2)
+        for h in burst_hops:
+            self.assertEqual(h["keywords"], 25)
+            self.assertEqual(h["weight"], 50.0)  # 25 · (1 + LUL 1.0)
+            self.assertEqual(h["chatters"], 1)
+
+        # The detector flags both bursts in #hype and nothing in the steady #calm.
+        hype = of_type(lines, "highlight", "hype")
+        self.assertEqual(len(hype), 2, hype)
+        for hl, burst in zip(hype, bursts):
+            self.assertLessEqual(abs(hl["time_s"] - burst), 1.0, hype)
+            self.assertIn("chat", hl["reasons"])
+        self.assertEqual(of_type(lines, "highlight", "calm"), [])
+
+        # The recording replays, over silence of the same length, to the same detections.
+        rec = os.path.join(record, "hype.jsonl")
+        with open(rec) as f:
+            self.assertEqual(sum(1 for _ in f), sum(sent["hype"].values()))
+        wav = os.path.join(d, "silence.wav")
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                        "anullsrc=r=16000:cl=mono", "-t", str(summary["hops"] * HOP_S + 1.0), "-c:a", "pcm_s16le", wav],
+                       check=True)
+        r = subprocess.run([HYPED, "replay", wav, "--chat", rec, "--config", self.config, "--chat-box", "trailing",
+                            "--quiet"], capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        replayed = json.loads(r.stdout)["highlights"]
+        self.assertEqual([(h["time_s"], round(h["score"], 4), round(h["chat_z"], 4)) for h in replayed],
+                         [(h["time_s"], round(h["score"], 4), round(h["chat_z"], 4)) for h in hype])
+        # The seed's centred box sees the bursts too, a little earlier.
+        r = subprocess.run([HYPED, "replay", wav, "--chat", rec, "--config", self.config, "--quiet"], capture_output=True,
+                           text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(json.loads(r.stdout)["highlights"]), 2)
+
+
+def tags(**kv):
+    return "@" + ";".join(f"{k.replace('_', '-')}={v}" for k, v in kv.items())
+
+
+class TwitchDialect(unittest.TestCase):
+    """The loopback stand-in speaks Twitch: tmi-sent-ts, emotes, USERNOTICE, CLEARCHAT, RECONNECT."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="hyped_twitch_")
+        self.twitch = chat_peers.TwitchStandIn()
+        self.config = os.path.join(self.tmp.name, "chat.toml")
+
+    def tearDown(self):
+        self.twitch.close()
+        self.tmp.cleanup()
+
+    def write_config(self, extra=""):
+        with open(self.config, "w") as f:
+            f.write(CONFIG + extra)
+
+    def test_tags_events_malformed_lines_and_reconnect(self):
+        self.write_config("[irc]\nping_interval_s = 1.0\nping_timeout_s = 1.0\nbackoff_min_s = 0.1\n")
+        tw = self.twitch
+        env = dict(os.environ, HYPED_TWITCH_TOKEN="")
+        chat = HypedChat("streamer", "--host", "127.0.0.1", "--port", str(tw.port), "--plain", "--config", self.config,
+                         "--duration", "9", "--messages", env=env)
+        chat.wait(lambda j: j["type"] == "irc" and j["event"] == "joined")
+        start_ms = chat.start["epoch_ms"]
+        ts = lambda t: start_ms + int(t * 1000)
+
+        # Time from tmi-sent-ts, not arrival: sent for 2.5 s although pushed earlier.
+        chat.sleep_until(1.2)
+        tw.broadcast(
+            tags(badge_info="", emotes="25:0-4,6-10/1902:12-16", id="m1", room_id="1", tmi_sent_ts=ts(2.5)) +
+            " :alice!alice@alice.tmi.twitch.tv PRIVMSG #streamer :Kappa Kappa Keepo",
+            tags(emotes="", id="m2", room_id="1", tmi_sent_ts=ts(2.5)) + " :bob!bob@bob.tmi.twitch.tv PRIVMSG #streamer :LUL",
+            "@tags-without-a-command",
+            ":",
+            "PRIV-MSG #streamer :nope",
+            tags(login="carol", msg_id="subgift", system_msg="carol\\sgifted\\sa\\sTier\\s1\\ssub!", tmi_sent_ts=ts(2.6),
+                 emotes="", room_id="1", id="e1") + " :tmi.twitch.tv USERNOTICE #streamer",
+            tags(room_id="1", target_user_id="9", tmi_sent_ts=ts(2.6)) + " :tmi.twitch.tv CLEARCHAT #streamer :dave",
+            tags(tmi_sent_ts=ts(2.7)) + " :eve!eve@eve.tmi.twitch.tv PRIVMSG #otherchannel :not followed",
+        )
+        hop = chat.wait(lambda j: j["type"] == "hop")
+        self.assertEqual(hop["hop"], bin_of(2.5))
+        self.assertEqual((hop["messages"], hop["events"], hop["emotes"], hop["chatters"], hop["cleared"], hop["keywords"]),
+                         (2, 1, 3, 3, 1, 1))
+        self.assertEqual(hop["weight"], 2 + 3 * 0.5 + 1.0 + 2.0)  # messages + emotes + LUL + the gift (event_weight)
+        event = [j for j in chat.all if j["type"] == "event"][0]
+        self.assertEqual((event["user"], event["event"]), ("carol", "subgift"))
+
+        # RECONNECT: the client reconnects and joins again at once.
+        tw.broadcast(":tmi.twitch.tv RECONNECT")
+        chat.wait(lambda j: j["type"] == "irc" and j["event"] == "disconnected")
+        t0 = time.time()
+        chat.wait(lambda j: j["type"] == "irc" and j["event"] == "joined")
+        self.assertLess(time.time() - t0, 2.0)
+
+        # A connection that goes silent (no reply to PING) is dropped and replaced.
+        muted_at = time.time()
+        tw.mute_clients()
+        dis = chat.wait(lambda j: j["type"] == "irc" and j["event"] == "disconnected", timeout=6)
+        self.assertIn("PING", dis["detail"])
+        self.assertLess(time.time() - muted_at, 4.0)
+        chat.wait(lambda j: j["type"] == "irc" and j["event"] == "joined")
+        lines = chat.finish()
+        self.assertEqual(chat.proc.returncode, 0, chat.stderr)
+
+        summary = of_type(lines, "summary")[0]
+        self.assertEqual(summary["malformed"], 3)
+        self.assertEqual(len(of_type(lines, "malformed")), 3)
+        self.assertEqual(summary["messages"], 2)
+        self.assertEqual(summary["events"], 1)
+        self.assertGreaterEqual(summary["reconnects"], 2)
+
+        # What the client said: Twitch's capabilities, an anonymous login, no PASS.
+        sent = [l for _, l in tw.received]
+        self.assertIn("CAP REQ :twitch.tv/tags twitch.tv/commands", sent)
+        self.assertTrue(any(re.fullmatch(r"NICK justinfan\d+", l) for l in sent), sent)
+        self.assertFalse(any(l.startswith("PASS") for l in sent))
+        self.assertIn("PING :hyped", sent)
+
+    def test_oauth_token_is_sent_never_printed(self):
+        self.write_config("[irc]\nnick = \"hypedbot\"\n")
+        secret = "oauth:s3cr3tt0k3n"
+        env = dict(os.environ, HYPED_TWITCH_TOKEN=secret)
+        chat = HypedChat("streamer", "--host", "127.0.0.1", "--port", str(self.twitch.port), "--plain", "--config",
+                         self.config, "--duration", "1.5", env=env)
+        chat.wait(lambda j: j["type"] == "irc" and j["event"] == "joined")
+        lines = chat.finish()
+        self.assertEqual(chat.proc.returncode, 0, chat.stderr)
+        sent = [l for _, l in self.twitch.received]
+        self.assertIn("PASS " + secret, sent)
+        self.assertIn("NICK hypedbot", sent)
+        self.assertNotIn("s3cr3t", json.dumps(lines) + chat.stderr)
+
+    def test_joins_many_channels_within_the_rate_limit(self):
+        self.write_config("[irc]\njoin_limit = 4\njoin_window_s = 1.0\n")
+        names = [f"chan{i:02d}" for i in range(10)]
+        chat = HypedChat(*names, "--host", "127.0.0.1", "--port", str(self.twitch.port), "--plain", "--config",
+                         self.config, "--duration", "4")
+        joined = set()
+        while joined != set(names):
+            joined.add(chat.wait(lambda j: j["type"] == "irc" and j["event"] == "joined", timeout=5)["detail"])
+        chat.finish()
+        times = sorted(t for t, _ in self.twitch.joins)
+        self.assertEqual(sorted(c for _, c in self.twitch.joins), names)
+        for i, t in enumerate(times):  # never more than 4 in any 1 s window
+            self.assertLessEqual(sum(1 for u in times[i:] if u - t < 0.99), 4)
+        self.assertGreaterEqual(times[-1] - times[0], 1.9)  # 10 channels at 4/s: three windows
+
+    def test_bad_arguments(self):
+        r = subprocess.run([HYPED, "chat"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        r = subprocess.run([HYPED, "chat", "a,b", "--duration", "1"], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertRegex(r.stderr, r"^hyped: bad channel name 'a,b'")
+        bad = os.path.join(self.tmp.name, "bad.toml")
+        with open(bad, "w") as f:
+            f.write("[chat]\nbox = \"sideways\"\n")
+        r = subprocess.run([HYPED, "chat", "x", "--config", bad], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("chat.box", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
