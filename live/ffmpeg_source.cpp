@@ -12,37 +12,18 @@ extern "C" {
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cstdarg>
 #include <memory>
 #include <stdexcept>
 #include <vector>
 
 #include "live/audio_source.hpp"
+#include "live/ffmpeg_log.hpp"
 #include "live/pcm_file_source.hpp"
 
 namespace hyped {
 namespace {
 
-// FFmpeg explains failures in its log ("moov atom not found") rather than in error codes; keep the
-// last such line of this thread so the one error we report can say it, and keep stderr clean.
-thread_local std::string t_last_av_log;
-
-void av_log_to_spdlog(void* avcl, int level, const char* fmt, va_list args) {
-  if (level > AV_LOG_WARNING) return;
-  char line[1024];
-  int print_prefix = 0;
-  av_log_format_line2(avcl, level, fmt, args, line, sizeof line, &print_prefix);
-  std::string msg(line);
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  if (level <= AV_LOG_ERROR) t_last_av_log = msg;
-  spdlog::debug("ffmpeg: {}", msg);
-}
-
-std::string av_error(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
+std::string av_error(int err) { return av_error_text(err); }
 
 struct FormatCloser {
   void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
@@ -64,6 +45,7 @@ class FfmpegSource final : public AudioSource {
  public:
   FfmpegSource(const std::string& path, int rate) : rate_(rate) {
     info_.path = path;
+    std::string& t_last_av_log = last_av_log_line();
     t_last_av_log.clear();
     const auto fail = [&](const std::string& why) {
       const std::string detail = t_last_av_log.empty() || t_last_av_log == why ? "" : " (" + t_last_av_log + ")";
@@ -211,7 +193,7 @@ bool have_ffmpeg() { return true; }
 
 std::unique_ptr<AudioSource> open_audio(const std::string& path, int sample_rate_hz) {
   if (is_raw_f32_path(path)) return open_pcm_file(path, sample_rate_hz);
-  av_log_set_callback(av_log_to_spdlog);
+  install_av_log_callback();
   return std::make_unique<FfmpegSource>(path, sample_rate_hz);
 }
 

@@ -8,6 +8,7 @@
 
 #include "app/chat_command.hpp"
 #include "app/config.hpp"
+#include "app/live_command.hpp"
 #include "app/profile_command.hpp"
 #include "app/replay_command.hpp"
 
@@ -68,6 +69,20 @@ int main(int argc, char** argv) {
   ch->add_flag("--messages", chat.messages, "Print every message and event too");
   ch->add_flag("--quiet,-q", chat.quiet, "Only warnings and errors on stderr");
 
+  hyped::LiveOptions live;
+  auto* lv = app.add_subcommand("live", "Follow live streams (Twitch channels or HLS URLs) and print highlights as they happen");
+  lv->footer("One JSON object per line on stdout per highlight, logs on stderr; Ctrl-C ends it. Stream times count from\n"
+             "when following began, gaps included; wall_time comes from the stream's PROGRAM-DATE-TIME.");
+  lv->add_option("CHANNEL", live.channels, "Twitch channels to follow");
+  lv->add_option("--url", live.urls, "HLS master or media playlist to follow (repeatable)");
+  lv->add_option("--config", live.config, "TOML config (see config/hyped.toml)");
+  lv->add_option("--record", live.record_dir, "Keep the decoded audio here (float WAV per channel; hyped replay reads it)");
+  lv->add_option("--ca-file", live.ca_file, "Extra CA certificates (PEM) to trust for HTTPS");
+  lv->add_option("--gql-url", live.gql_url, "Twitch GQL endpoint (default https://gql.twitch.tv/gql)");
+  lv->add_option("--usher-url", live.usher_url, "Twitch usher base URL (default https://usher.ttvnw.net)");
+  lv->add_option("--client-id", live.client_id, "Client-ID sent to Twitch GQL (default: the web player's)");
+  lv->add_flag("--quiet,-q", live.quiet, "Only warnings and errors on stderr");
+
   hyped::ProfileOptions profile;
   auto* pf = app.add_subcommand("profile", "Time the detector's operations: GPU time vs wall time (the seed's table)");
   pf->add_flag("--comprehensive", profile.comprehensive, "Add host-to-device transfer rows");
@@ -96,6 +111,10 @@ int main(int argc, char** argv) {
       return hyped::run_replay(replay);
     }
     if (pf->parsed()) return hyped::run_profile(profile);
+    if (lv->parsed()) {
+      if (live.quiet) spdlog::set_level(spdlog::level::warn);
+      return hyped::run_live(live);
+    }
     if (ch->parsed()) {
       if (chat.quiet) spdlog::set_level(spdlog::level::warn);
       return hyped::run_chat(chat);

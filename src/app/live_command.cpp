@@ -1,0 +1,558 @@
+#include "app/live_command.hpp"
+
+#include <concurrentqueue/blockingconcurrentqueue.h>
+#include <concurrentqueue/concurrentqueue.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cmath>
+#include <csignal>
+#include <cstdint>
+#include <cstring>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include "app/config.hpp"
+#include "core/hop_blocker.hpp"
+#include "core/peak_picker.hpp"
+#include "gpu/backend.hpp"
+#include "live/hls_follower.hpp"
+#include "live/m3u8.hpp"
+#include "live/twitch_resolver.hpp"
+#include "live/url.hpp"
+
+namespace hyped {
+
+namespace asio = boost::asio;
+
+namespace {
+
+double to_unix_s(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+std::chrono::system_clock::time_point from_unix_s(double s) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(s)));
+}
+
+// A block of decoded audio on its way from the ingest thread to the detector thread.
+struct AudioChunk {
+  int channel = 0;
+  std::vector<float> samples;  // at most one hop; shorter where a segment ends
+  double stream_s = 0;
+  double wall_s = 0;
+};
+
+struct ChatEvent {
+  int channel = 0;
+  double t = 0;
+  bool wall = false;  // t is Unix time rather than stream time
+  float weight = 1;
+};
+
+// Mono 32-bit float WAV that `hyped replay` reads back. The header's sizes are rewritten every few
+// seconds, so a killed session still leaves a readable file.
+class WavRecorder {
+ public:
+  WavRecorder(const std::string& path, int rate) : path_(path), rate_(rate), out_(path, std::ios::binary) {
+    if (!out_) throw std::runtime_error("cannot write '" + path + "'");
+    write_header();
+  }
+  ~WavRecorder() {
+    write_header();
+    out_.flush();
+  }
+  void write(std::span<const float> s) {
+    out_.write(reinterpret_cast<const char*>(s.data()), static_cast<std::streamsize>(s.size() * sizeof(float)));
+    samples_ += s.size();
+    if (samples_ - last_header_ >= static_cast<std::size_t>(rate_) * 10) write_header();
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  void write_header() {
+    const auto put32 = [](char* p, std::uint32_t v) {
+      for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+    };
+    const auto put16 = [](char* p, std::uint16_t v) {
+      p[0] = static_cast<char>(v & 0xff);
+      p[1] = static_cast<char>(v >> 8);
+    };
+    const auto data_bytes = static_cast<std::uint32_t>(std::min<std::size_t>(samples_ * 4, 0xFFFFFFF0u - 36));
+    char h[44] = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E', 'f', 'm', 't', ' '};
+    put32(h + 4, 36 + data_bytes);
+    put32(h + 16, 16);
+    put16(h + 20, 3);  // IEEE float
+    put16(h + 22, 1);
+    put32(h + 24, static_cast<std::uint32_t>(rate_));
+    put32(h + 28, static_cast<std::uint32_t>(rate_) * 4);
+    put16(h + 32, 4);
+    put16(h + 34, 32);
+    std::memcpy(h + 36, "data", 4);
+    put32(h + 40, data_bytes);
+    const auto pos = out_.tellp();
+    out_.seekp(0);
+    out_.write(h, sizeof h);
+    if (samples_ > 0) out_.seekp(pos);
+    out_.flush();
+    last_header_ = samples_;
+  }
+
+  std::string path_;
+  int rate_;
+  std::ofstream out_;
+  std::size_t samples_ = 0, last_header_ = 0;
+};
+
+// One channel's detector on the detector thread: hop blocks through its backend, chat binned on the
+// same hop grid (trailing box), peaks picked, and times mapped from the contiguous audio the detector
+// saw back to stream and wall time through anchors set wherever the stream jumped.
+class ChannelDetector {
+ public:
+  ChannelDetector(std::string name, const DetectorParams& p, std::unique_ptr<WavRecorder> recorder)
+      : name_(std::move(name)),
+        p_(p),
+        backend_(make_cpu_backend(p, 1)),
+        blocker_(p.hop_len()),
+        picker_(p),
+        recorder_(std::move(recorder)) {
+    backend_->prime_chat(std::vector<float>(static_cast<std::size_t>(std::max(0, p.chat_box_hops() - 1)), 0.0f));
+  }
+
+  std::function<void(const LiveHighlight&)>* on_highlight = nullptr;
+  std::function<void(const std::string&, double, const HopFeatures&)>* on_hop = nullptr;
+  long long highlights = 0;
+
+  void push(const AudioChunk& c) {
+    const double rate = p_.sample_rate_hz;
+    if (anchors_.empty() || std::abs(c.stream_s - expected_stream_s_) > 0.005) {
+      anchors_.push_back({samples_in_, c.stream_s, c.wall_s});
+      // Highlights map times a clip's length back at most; older anchors are not needed.
+      while (anchors_.size() > 2 && static_cast<double>(samples_in_ - anchors_[1].det_sample) / rate > 600) anchors_.pop_front();
+    }
+    expected_stream_s_ = c.stream_s + static_cast<double>(c.samples.size()) / rate;
+    samples_in_ += static_cast<long long>(c.samples.size());
+    if (recorder_) recorder_->write(c.samples);
+    blocker_.append(c.samples);
+    if (const int blocks = blocker_.whole_blocks(); blocks > 0) process(blocks);
+  }
+
+  void add_chat(double t, bool wall, float weight) {
+    const double det_t = wall ? det_time_of(t, &Anchor::wall_s) : det_time_of(t, &Anchor::stream_s);
+    const auto bin = static_cast<long long>(std::floor((det_t - p_.frame_s / 2) / p_.hop_s + 0.5));
+    if (bin > next_frame_ + 7200) return;  // an hour ahead: a wrong clock, not chat
+    chat_bins_[std::max(bin, next_frame_)] += weight;
+  }
+
+ private:
+  struct Anchor {
+    long long det_sample;
+    double stream_s;
+    double wall_s;
+  };
+
+  const Anchor* anchor_at(double det_t) const {
+    const auto sample = static_cast<long long>(det_t * p_.sample_rate_hz);
+    const Anchor* a = anchors_.empty() ? nullptr : &anchors_.front();
+    for (const Anchor& x : anchors_)
+      if (x.det_sample <= sample) a = &x;
+    return a;
+  }
+  double map_time(double det_t, double Anchor::*field) const {
+    const Anchor* a = anchor_at(det_t);
+    if (!a) return det_t;
+    return a->*field + det_t - static_cast<double>(a->det_sample) / p_.sample_rate_hz;
+  }
+  double det_time_of(double t, double Anchor::*field) const {
+    if (anchors_.empty()) return field == &Anchor::stream_s ? t : 0.0;
+    const Anchor* a = &anchors_.front();
+    for (const Anchor& x : anchors_)
+      if (x.*field <= t) a = &x;
+    return static_cast<double>(a->det_sample) / p_.sample_rate_hz + (t - a->*field);
+  }
+
+  void process(int blocks) {
+    const long long lag = p_.frame_hops() - 1;
+    chat_tick_.assign(static_cast<std::size_t>(blocks), 0.0f);
+    out_tick_.resize(static_cast<std::size_t>(blocks));
+    for (int h = 0; h < blocks; ++h) {
+      const long long frame = blocks_done_ + h - lag;
+      if (frame < 0) continue;
+      float sum = 0;
+      while (!chat_bins_.empty() && chat_bins_.begin()->first <= frame) {
+        sum += chat_bins_.begin()->second;
+        chat_bins_.erase(chat_bins_.begin());
+      }
+      chat_tick_[static_cast<std::size_t>(h)] = sum;
+      next_frame_ = frame + 1;
+    }
+    backend_->tick(blocker_.front(blocks), chat_tick_, blocks, out_tick_);
+    blocker_.drop(blocks);
+    for (int h = 0; h < blocks; ++h) {
+      const long long frame = blocks_done_ + h - lag;
+      if (frame < 0) continue;
+      const HopFeatures& f = out_tick_[static_cast<std::size_t>(h)];
+      if (on_hop && *on_hop) (*on_hop)(name_, map_time(p_.frame_time_s(frame), &Anchor::stream_s), f);
+      if (auto hl = picker_.push(frame, f)) emit(std::move(*hl));
+    }
+    blocks_done_ += blocks;
+  }
+
+  void emit(Highlight hl) {
+    ++highlights;
+    const double det_t = hl.time_s;
+    LiveHighlight out;
+    out.channel = name_;
+    const double t = map_time(det_t, &Anchor::stream_s);
+    hl.start_s = std::max(0.0, t - (det_t - hl.start_s));
+    hl.end_s = t + (hl.end_s - det_t);
+    hl.time_s = t;
+    out.wall_time = from_unix_s(map_time(det_t, &Anchor::wall_s));
+    out.highlight = std::move(hl);
+    if (on_highlight && *on_highlight) (*on_highlight)(out);
+  }
+
+  std::string name_;
+  DetectorParams p_;
+  std::unique_ptr<Backend> backend_;
+  HopBlocker blocker_;
+  PeakPicker picker_;
+  std::unique_ptr<WavRecorder> recorder_;
+  std::deque<Anchor> anchors_;
+  double expected_stream_s_ = 0;
+  long long samples_in_ = 0;
+  long long blocks_done_ = 0;
+  long long next_frame_ = 0;
+  std::map<long long, float> chat_bins_;
+  std::vector<float> chat_tick_;
+  std::vector<HopFeatures> out_tick_;
+};
+
+std::string safe_file_name(const std::string& s) {
+  std::string out;
+  for (const char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  if (out.size() > 80) out = out.substr(out.size() - 80);
+  return out.empty() ? "stream" : out;
+}
+
+std::string utc_stamp() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+struct LiveSession::Impl {
+  struct Channel {
+    std::string name;
+    std::string url;  // empty for Twitch channels until resolved
+    bool twitch = false;
+    std::unique_ptr<HttpClient> api;  // Twitch GQL/usher client (token renewals)
+    std::unique_ptr<HlsFollower> follower;
+    LiveChannelReport report;
+    std::vector<float> staging;
+  };
+
+  LiveSessionOptions opt;
+  std::vector<std::unique_ptr<Channel>> channels;
+  std::map<std::string, int> index;  // read-only once run() starts
+  std::vector<std::unique_ptr<ChannelDetector>> detectors;
+  std::function<void(const LiveHighlight&)>* on_highlight = nullptr;
+  std::function<void(const std::string&, double, const HopFeatures&)>* on_hop = nullptr;
+
+  moodycamel::BlockingConcurrentQueue<AudioChunk> audio;
+  moodycamel::ConcurrentQueue<ChatEvent> chat;
+  std::size_t capacity = 64;
+  std::atomic<long long> dropped{0};
+  std::atomic<bool> ingest_done{false};
+  int active = 0;
+  bool stopping = false;
+
+  // Last: destroyed first, so coroutines still suspended in it go before the channels they use.
+  asio::io_context ioc{1};
+  std::optional<asio::signal_set> signals;
+  std::optional<asio::steady_timer> grace;
+
+  explicit Impl(LiveSessionOptions o) : opt(std::move(o)) {}
+
+  void enqueue(int channel, const LiveAudio& a) {
+    const int hop = opt.detector.hop_len();
+    const double rate = opt.detector.sample_rate_hz;
+    for (std::size_t off = 0; off < a.samples.size(); off += static_cast<std::size_t>(hop)) {
+      const std::size_t n = std::min(a.samples.size() - off, static_cast<std::size_t>(hop));
+      AudioChunk c;
+      c.channel = channel;
+      c.samples.assign(a.samples.begin() + static_cast<std::ptrdiff_t>(off),
+                       a.samples.begin() + static_cast<std::ptrdiff_t>(off + n));
+      c.stream_s = a.stream_s + static_cast<double>(off) / rate;
+      c.wall_s = a.wall_s + static_cast<double>(off) / rate;
+      // Bounded: a detector that falls behind loses the oldest audio, not the newest.
+      if (audio.size_approx() >= capacity) {
+        AudioChunk old;
+        if (audio.try_dequeue(old)) {
+          if (dropped.fetch_add(1) % 100 == 0)
+            spdlog::warn("detector is behind: dropped the oldest audio chunk ({} so far)", dropped.load() + 1);
+        }
+      }
+      audio.enqueue(std::move(c));
+    }
+  }
+
+  asio::awaitable<void> follow(int idx, std::shared_ptr<TlsTrust> trust) {
+    Channel& ch = *channels[static_cast<std::size_t>(idx)];
+    std::string error;
+    try {
+      TwitchOptions tw;
+      if (!opt.gql_url.empty()) tw.gql_url = opt.gql_url;
+      if (!opt.usher_url.empty()) tw.usher_url = opt.usher_url;
+      if (!opt.client_id.empty()) tw.client_id = opt.client_id;
+      HlsFollowerOptions fo;
+      fo.label = ch.name;
+      fo.sample_rate_hz = opt.detector.sample_rate_hz;
+      if (ch.twitch) {
+        ch.api = std::make_unique<HttpClient>(ioc.get_executor(), trust);
+        const TwitchStream s = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
+        spdlog::info("[{}] live; rendition {}", ch.name, s.rendition);
+        ch.url = s.media_url;
+        fo.renew_url = [&ch, tw]() -> asio::awaitable<std::string> {
+          const TwitchStream fresh = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
+          co_return fresh.media_url;
+        };
+      }
+      fo.url = ch.url;
+      if (!stopping) {
+        ch.follower = std::make_unique<HlsFollower>(ioc.get_executor(), trust, fo);
+        ch.follower->on_audio = [this, idx](const LiveAudio& a) { enqueue(idx, a); };
+        error = co_await ch.follower->run();
+      }
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    ch.report.channel = ch.name;
+    ch.report.error = error;
+    if (ch.follower) {
+      const HlsFollowerStats& s = ch.follower->stats();
+      ch.report.audio_s = s.audio_s;
+      ch.report.gap_s = s.gap_s;
+      ch.report.ad_s = s.ad_s;
+      ch.report.segments = s.segments;
+      ch.report.gaps = s.gaps;
+      ch.report.ad_segments = s.ad_segments;
+      ch.report.retries = s.retries;
+      ch.report.stalls = s.stalls;
+    }
+    if (!error.empty() && channels.size() > 1) spdlog::error("[{}] {}", ch.name, error);
+    if (--active == 0) {
+      if (signals) signals->cancel();
+      if (grace) grace->cancel();
+    }
+  }
+
+  void stop_all() {
+    if (stopping) return;
+    stopping = true;
+    for (auto& ch : channels)
+      if (ch->follower) ch->follower->stop();
+    // Requests in flight end by their own deadlines; do not wait that long for them.
+    grace.emplace(ioc, std::chrono::seconds(2));
+    grace->async_wait([this](boost::system::error_code ec) {
+      if (!ec) ioc.stop();
+    });
+  }
+
+  void detect_loop() {
+    std::vector<AudioChunk> batch(64);
+    ChatEvent ev;
+    for (;;) {
+      const std::size_t n = audio.wait_dequeue_bulk_timed(batch.begin(), batch.size(), std::chrono::milliseconds(50));
+      while (chat.try_dequeue(ev)) detectors[static_cast<std::size_t>(ev.channel)]->add_chat(ev.t, ev.wall, ev.weight);
+      for (std::size_t i = 0; i < n; ++i) detectors[static_cast<std::size_t>(batch[i].channel)]->push(batch[i]);
+      if (n == 0 && ingest_done.load() && audio.size_approx() == 0) break;
+    }
+  }
+
+  void push_chat(const std::string& channel, double t, bool wall, float weight) {
+    const auto it = index.find(channel);
+    if (it == index.end()) return;
+    if (chat.size_approx() > 1000000) return;  // bounded: nobody is draining
+    chat.enqueue({it->second, t, wall, weight});
+  }
+};
+
+LiveSession::LiveSession(LiveSessionOptions opt) : impl_(std::make_unique<Impl>(std::move(opt))) {
+  impl_->opt.detector.z_mode = ZMode::Running;
+  impl_->opt.detector.chat_centred = false;  // live cannot look ahead: trailing box
+}
+
+LiveSession::~LiveSession() = default;
+
+void LiveSession::add_twitch_channel(const std::string& login) {
+  auto ch = std::make_unique<Impl::Channel>();
+  ch->name = normalize_twitch_login(login);
+  ch->twitch = true;
+  impl_->index[ch->name] = static_cast<int>(impl_->channels.size());
+  impl_->channels.push_back(std::move(ch));
+}
+
+void LiveSession::add_url(const std::string& name, const std::string& url) {
+  if (!parse_url(url)) throw std::invalid_argument("not an http(s) URL: '" + url + "'");
+  auto ch = std::make_unique<Impl::Channel>();
+  ch->name = name;
+  ch->url = url;
+  impl_->index[ch->name] = static_cast<int>(impl_->channels.size());
+  impl_->channels.push_back(std::move(ch));
+}
+
+void LiveSession::add_chat(const std::string& channel, double t_s, float weight) {
+  impl_->push_chat(channel, t_s, false, weight);
+}
+
+void LiveSession::add_chat_at(const std::string& channel, std::chrono::system_clock::time_point when, float weight) {
+  impl_->push_chat(channel, to_unix_s(when), true, weight);
+}
+
+void LiveSession::stop() {
+  asio::post(impl_->ioc, [this] { impl_->stop_all(); });
+}
+
+long long LiveSession::dropped_chunks() const { return impl_->dropped.load(); }
+
+std::vector<LiveChannelReport> LiveSession::run() {
+  Impl& s = *impl_;
+  if (s.channels.empty()) throw std::invalid_argument("no channel or URL to follow");
+  const DetectorParams& p = s.opt.detector;
+  validate(p);
+  s.capacity = s.opt.queue_chunks > 0 ? s.opt.queue_chunks : 64 * s.channels.size();
+  const std::string stamp = utc_stamp();
+  if (!s.opt.record_dir.empty()) std::filesystem::create_directories(s.opt.record_dir);
+  for (const auto& ch : s.channels) {
+    std::unique_ptr<WavRecorder> rec;
+    if (!s.opt.record_dir.empty()) {
+      rec = std::make_unique<WavRecorder>(
+          (std::filesystem::path(s.opt.record_dir) / (safe_file_name(ch->name) + "-" + stamp + ".wav")).string(),
+          p.sample_rate_hz);
+      spdlog::info("[{}] recording decoded audio to {}", ch->name, rec->path());
+    }
+    auto det = std::make_unique<ChannelDetector>(ch->name, p, std::move(rec));
+    det->on_highlight = &on_highlight;
+    det->on_hop = &on_hop;
+    s.detectors.push_back(std::move(det));
+  }
+  const auto trust = make_tls_trust(s.opt.ca_file);
+  if (s.opt.handle_signals) {
+    s.signals.emplace(s.ioc, SIGINT, SIGTERM);
+    s.signals->async_wait([&s](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      spdlog::info("{}: stopping", sig == SIGINT ? "interrupted" : "terminated");
+      s.stop_all();
+    });
+  }
+  s.active = static_cast<int>(s.channels.size());
+  for (int i = 0; i < s.active; ++i) asio::co_spawn(s.ioc, s.follow(i, trust), asio::detached);
+  std::thread detector([&s] { s.detect_loop(); });
+  try {
+    s.ioc.run();
+  } catch (...) {
+    s.ingest_done = true;
+    detector.join();
+    throw;
+  }
+  s.ingest_done = true;
+  detector.join();
+  std::vector<LiveChannelReport> reports;
+  for (std::size_t i = 0; i < s.channels.size(); ++i) {
+    LiveChannelReport r = s.channels[i]->report;
+    if (r.channel.empty()) {
+      r.channel = s.channels[i]->name;
+      if (!s.stopping) r.error = "stopped before it finished";
+    }
+    r.highlights = s.detectors[i]->highlights;
+    reports.push_back(std::move(r));
+  }
+  return reports;
+}
+
+namespace {
+
+double round3(double x) { return std::round(x * 1000.0) / 1000.0; }
+
+std::string highlight_json(const LiveHighlight& lh) {
+  const Highlight& h = lh.highlight;
+  nlohmann::ordered_json j;
+  j["type"] = "highlight";
+  j["channel"] = lh.channel;
+  j["id"] = h.id;
+  j["time_s"] = round3(h.time_s);
+  j["wall_time"] = format_iso8601(to_unix_s(lh.wall_time));
+  j["score"] = round3(h.score);
+  j["audio_z"] = round3(h.audio_z);
+  j["chat_z"] = round3(h.chat_z);
+  j["chat_rate"] = round3(h.chat_rate);
+  j["clip"] = {{"start_s", round3(h.start_s)}, {"end_s", round3(h.end_s)}};
+  j["reasons"] = h.reasons;
+  return j.dump();
+}
+
+}  // namespace
+
+int run_live(const LiveOptions& opt) {
+  AppConfig cfg = opt.config.empty() ? default_config() : load_config(opt.config);
+  if (opt.channels.empty() && opt.urls.empty()) throw ConfigError("give a Twitch CHANNEL or --url M3U8");
+  LiveSessionOptions so;
+  so.detector = cfg.detector;
+  so.record_dir = opt.record_dir;
+  so.ca_file = opt.ca_file;
+  so.gql_url = opt.gql_url;
+  so.usher_url = opt.usher_url;
+  so.client_id = opt.client_id;
+  for (const std::string* u : {&so.gql_url, &so.usher_url})
+    if (!u->empty() && !parse_url(*u)) throw ConfigError("not an http(s) URL: '" + *u + "'");
+  LiveSession session(so);
+  try {
+    for (const std::string& c : opt.channels) session.add_twitch_channel(c);
+    for (const std::string& u : opt.urls) session.add_url(u, u);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+  session.on_highlight = [](const LiveHighlight& h) { std::cout << highlight_json(h) << std::endl; };
+  const auto started = std::chrono::steady_clock::now();
+  const std::vector<LiveChannelReport> reports = session.run();
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::string first_error;
+  for (const LiveChannelReport& r : reports) {
+    spdlog::info("[{}] {:.0f} s of audio in {} segments, {} highlights; {} gaps ({:.1f} s), {} ad segments ({:.1f} s), "
+                 "{} retries, {} stalls",
+                 r.channel, r.audio_s, r.segments, r.highlights, r.gaps, r.gap_s, r.ad_segments, r.ad_s, r.retries,
+                 r.stalls);
+    if (!r.error.empty() && first_error.empty())
+      first_error = reports.size() > 1 ? "[" + r.channel + "] " + r.error : r.error;
+  }
+  if (session.dropped_chunks() > 0)
+    spdlog::warn("{} audio chunks dropped: the detector fell behind", session.dropped_chunks());
+  spdlog::info("followed {} stream(s) for {:.0f} s", reports.size(), wall_s);
+  if (!first_error.empty()) throw std::runtime_error(first_error);
+  return 0;
+}
+
+}  // namespace hyped
