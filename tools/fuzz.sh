@@ -8,6 +8,7 @@ seconds="${FUZZ_SECONDS:-60}"
 # "target seed-corpus": one line per fuzzer.
 fuzzers=(
   "fuzz_irc_parser tests/fuzz/irc_corpus"
+  "fuzz_m3u8_parser tests/fuzz/m3u8_corpus"
 )
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DHYPED_FUZZ=ON -DHYPED_CUDA=OFF -DHYPED_FFMPEG=OFF > /dev/null
