@@ -62,7 +62,9 @@ IrcParseResult parse_irc_line(std::string_view line) {
     r.error = IrcParseError::TooLong;
     return r;
   }
-  if (line.find_first_of(std::string_view("\0\r\n", 3)) != std::string_view::npos) {
+  // memchr per byte value: far faster than find_first_of's per-character set test on long tagged lines.
+  if (std::memchr(line.data(), '\0', line.size()) || std::memchr(line.data(), '\r', line.size()) ||
+      std::memchr(line.data(), '\n', line.size())) {
     r.error = IrcParseError::NulByte;
     return r;
   }

@@ -13,13 +13,6 @@ std::string_view channel_of(std::string_view target) {
   return target.substr(1);
 }
 
-std::optional<std::int64_t> sent_time(const IrcMessage& m) {
-  if (const auto ts = m.tag("tmi-sent-ts"))
-    if (auto v = parse_decimal(*ts)) return v;
-  if (const auto time = m.tag("time")) return parse_server_time_ms(*time);
-  return std::nullopt;
-}
-
 }  // namespace
 
 int count_emotes(std::string_view tag) {
@@ -61,18 +54,41 @@ std::optional<TwitchChatLine> interpret_chat_line(const IrcMessage& m) {
     }
   }
   if (c.kind == ChatLineKind::Event) {
-    // Twitch sends USERNOTICE from tmi.twitch.tv; the user is in "login".
-    if (const auto login = m.tag("login")) c.user = *login;
-    c.notice = m.tag("msg-id").value_or("event");
-    if (c.notice.empty()) c.notice = "event";
+    c.notice = "event";  // Twitch names the kind in "msg-id", read below; the user is in "login"
   } else if (c.kind == ChatLineKind::ClearChat) {
     c.notice = m.param_count >= 2 ? m.last_param() : std::string_view{};
   }
-  c.id = m.tag(c.kind == ChatLineKind::ClearMsg ? "target-msg-id" : "id").value_or(std::string_view{});
-  if (c.id.empty()) c.id = m.tag("msgid").value_or(std::string_view{});
-  c.room_id = m.tag("room-id").value_or(std::string_view{});
-  if (const auto em = m.tag("emotes")) c.emotes = count_emotes(*em);
-  c.sent_ms = sent_time(m);
+  // One pass over the tags (a Twitch line carries ~20): the keys this needs, by length then content.
+  std::string_view id, msgid, target_id, time_tag;
+  std::optional<std::int64_t> tmi_ts;
+  std::string_view tags = m.tags;
+  while (!tags.empty()) {
+    const std::size_t semi = tags.find(';');
+    const std::string_view item = tags.substr(0, semi);
+    tags.remove_prefix(semi == std::string_view::npos ? tags.size() : semi + 1);
+    const std::size_t eq = item.find('=');
+    const std::string_view key = item.substr(0, eq);
+    const std::string_view value = eq == std::string_view::npos ? std::string_view{} : item.substr(eq + 1);
+    switch (key.size()) {
+      case 2: if (key == "id") id = value; break;
+      case 4: if (key == "time") time_tag = value; break;
+      case 5:
+        if (key == "msgid") msgid = value;
+        else if (key == "login" && c.kind == ChatLineKind::Event) c.user = value;
+        break;
+      case 6:
+        if (key == "emotes") c.emotes = count_emotes(value);
+        else if (key == "msg-id" && c.kind == ChatLineKind::Event && !value.empty()) c.notice = value;
+        break;
+      case 7: if (key == "room-id") c.room_id = value; break;
+      case 11: if (key == "tmi-sent-ts") tmi_ts = parse_decimal(value); break;
+      case 13: if (key == "target-msg-id") target_id = value; break;
+      default: break;
+    }
+  }
+  c.id = c.kind == ChatLineKind::ClearMsg ? target_id : id;
+  if (c.id.empty()) c.id = msgid;
+  c.sent_ms = tmi_ts ? tmi_ts : (time_tag.empty() ? std::nullopt : parse_server_time_ms(time_tag));
   return c;
 }
 

@@ -54,7 +54,7 @@ INSPIRCD_CONF = """
          hostintopic="no" defaultmodes="nt" xlinemessage="banned" nosnoticestack="no">
 <performance netbuffersize="10240" somaxconn="128" softlimit="12800" clonesondns="yes" timeskipwarn="2s" quietbursts="yes">
 <security announceinvites="dynamic" hidemodes="" hideulines="no" flatlinks="no" hidewhois="" hidebans="no"
-          hidekills="" hidesplits="no" maxtargets="20" customversion="" operspywhois="no" restrictbannedusers="yes"
+          hidekills="" hidesplits="no" maxtargets="1000" customversion="" operspywhois="no" restrictbannedusers="yes"
           genericoper="no" userstats="Pu">
 <pid file="{dir}/inspircd.pid">
 <log method="file" type="* -USERINPUT -USEROUTPUT" level="default" target="{dir}/ircd.log">
