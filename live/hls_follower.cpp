@@ -31,7 +31,9 @@ std::span<const std::uint8_t> bytes(const std::string& s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
 }
 
-bool retryable(const HttpResponse& r) { return !r.error.empty() || r.status >= 500 || r.status == 429; }
+bool retryable(const HttpResponse& r) {
+  return r.error.empty() ? r.status >= 500 || r.status == 429 : !r.permanent;
+}
 
 }  // namespace
 
@@ -117,7 +119,8 @@ struct HlsFollower::Impl {
         transient = retryable(r) || (!first && r.status == 404);
       }
       const double failing_s = std::chrono::duration<double>(Clock::now() - t0).count();
-      if (!transient || failing_s > opt.playlist_give_up_s) {
+      // A stream that never answered is more likely a wrong URL than an outage: give up sooner.
+      if (!transient || failing_s > (first ? opt.first_load_give_up_s : opt.playlist_give_up_s)) {
         error = transient ? why + " (still failing after " + std::to_string(static_cast<int>(failing_s)) + " s)" : why;
         co_return std::nullopt;
       }

@@ -29,7 +29,8 @@ struct HlsFollowerOptions {
   std::string url;                // master or media playlist
   int sample_rate_hz = 16000;
   int live_edge_segments = 3;
-  double playlist_give_up_s = 60; // keep retrying a failing playlist this long before giving up
+  double playlist_give_up_s = 60;   // keep retrying a failing playlist this long before giving up
+  double first_load_give_up_s = 15; // … and this long when it has never loaded
   double stall_warn_targets = 3;  // warn when nothing new appears for this many target durations
   HttpOptions http;
   // Called on 403 for a fresh media playlist URL (new token); throws when the stream is gone.

@@ -129,6 +129,7 @@ struct HttpClient::Impl {
       if (hec) {
         err.timed_out = hec == beast::error::timeout;
         err.error = "TLS handshake with " + where + " failed: " + describe_ec(hec);
+        err.permanent = !err.timed_out && hec.category() == asio::error::get_ssl_category();
         co_return nullptr;
       }
     }
@@ -238,6 +239,7 @@ asio::awaitable<HttpResponse> HttpClient::request(HttpRequest req) {
       HttpResponse bad;
       bad.url = req.url;
       bad.error = "not an http(s) URL: '" + req.url + "'";
+      bad.permanent = true;
       co_return bad;
     }
     HttpResponse res = co_await impl_->exchange(*u, req);
@@ -245,6 +247,7 @@ asio::awaitable<HttpResponse> HttpClient::request(HttpRequest req) {
                                                 res.status == 307 || res.status == 308);
     if (!redirect || impl_->location.empty()) co_return res;
     if (hop >= impl_->opt.max_redirects) {
+      res.permanent = true;
       res.error = "too many redirects (more than " + std::to_string(impl_->opt.max_redirects) + ") from '" + req.url + "'";
       co_return res;
     }

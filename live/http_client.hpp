@@ -35,6 +35,7 @@ struct HttpResponse {
   std::string url;        // the URL that answered, after redirects
   std::string error;      // transport failure; empty when a response arrived
   bool timed_out = false;
+  bool permanent = false; // a transport failure retrying will not fix (certificate rejected, bad URL)
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
   // "HTTP 404", "timed out connecting to 127.0.0.1:8080", "TLS handshake failed: certificate verify failed".
   std::string describe() const;

@@ -274,6 +274,9 @@ struct LiveSession::Impl {
     std::vector<float> staging;
   };
 
+  // First: destroyed last, after every socket and timer that belongs to it (coroutines a stop left
+  // suspended are destroyed with it; their frames own only their locals).
+  asio::io_context ioc{1};
   LiveSessionOptions opt;
   std::vector<std::unique_ptr<Channel>> channels;
   std::map<std::string, int> index;  // read-only once run() starts
@@ -289,8 +292,6 @@ struct LiveSession::Impl {
   int active = 0;
   bool stopping = false;
 
-  // Last: destroyed first, so coroutines still suspended in it go before the channels they use.
-  asio::io_context ioc{1};
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> grace;
 
