@@ -47,6 +47,14 @@ int main(int argc, char** argv) {
   rp->add_option("--z-mode", z_mode, "z statistics: global (seed, whole file) or running (as live)")
       ->check(CLI::IsMember({"global", "running"}));
   rp->add_flag("--quiet,-q", replay.quiet, "Only warnings and errors on stderr, no progress");
+  rp->add_option("--serve", replay.serve,
+                 "Serve alerts while replaying: websocket /ws, /api/highlights, /api/status, /metrics, /overlay "
+                 "(e.g. 127.0.0.1:8787)");
+  rp->add_option("--realtime", replay.realtime, "Pace the replay like a live stream, optionally SPEED times faster")
+      ->expected(0, 1)
+      ->default_str("1")
+      ->check(CLI::PositiveNumber);
+  rp->add_option("--channel", replay.channel, "Channel name in alerts (default: the media's file name)");
 
   rp->add_option("--chat-box", replay.chat_box,
                  "Chat box: centred (seed, whole logs) or trailing (as live: for sessions recorded with --record)")

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -15,6 +16,7 @@
 #include "app/export.hpp"
 #include "app/progress.hpp"
 #include "app/replay_detector.hpp"
+#include "server/alert_server.hpp"
 #include "irc/chat_log.hpp"
 #include "live/audio_source.hpp"
 
@@ -72,6 +74,37 @@ class DecodeThread {
   std::thread thread_;
 };
 
+// Holds replay back to `speed` times real time, so a replay behaves like a live stream for clients.
+class RealtimePacer {
+ public:
+  explicit RealtimePacer(double speed) : speed_(speed), start_(std::chrono::steady_clock::now()) {}
+  void wait_until_media(double media_s) const {
+    if (speed_ <= 0) return;
+    std::this_thread::sleep_until(start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                               std::chrono::duration<double>(media_s / speed_)));
+  }
+
+ private:
+  double speed_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+std::string channel_name_for(const std::string& media) { return std::filesystem::path(media).stem().string(); }
+
+void attach_server(ReplayDetector& detector, AlertServer& server, const std::string& channel) {
+  server.set_backend(detector.backend().name());
+  server.set_channel_status({channel, 0, 0});
+  detector.on_highlight = [&server, channel](const Highlight& h) { server.publish_highlight(channel, h); };
+  detector.on_tick = [&server](double ms) { server.observe_tick(ms); };
+  detector.on_frame = [&server, channel, last = -1.0](double t, const HopFeatures& f) mutable {
+    server.publish_score(channel, t, f);
+    if (t - last >= 1.0) {  // status once a media second is plenty
+      server.set_channel_status({channel, t, 0});
+      last = t;
+    }
+  };
+}
+
 }  // namespace
 
 int run_replay(const ReplayOptions& opt) {
@@ -102,17 +135,27 @@ int run_replay(const ReplayOptions& opt) {
 
   ReplayDetector detector(cfg.detector, make_backend(backend_kind, cfg.detector, 1),
                           ChatRateSeries(to_chat_messages(chat, chat_weights(cfg)), cfg.detector));
-  ProgressReporter progress(ProgressReporter::mode_for_stderr(opt.quiet), info.duration_s);
+  std::unique_ptr<AlertServer> server;
+  if (!opt.serve.empty()) {
+    parse_listen_address(opt.serve, cfg.server);
+    server = std::make_unique<AlertServer>(cfg.server);
+    server->start();
+    attach_server(detector, *server, opt.channel.empty() ? channel_name_for(opt.media) : opt.channel);
+  }
+  ProgressReporter progress(ProgressReporter::mode_for_stderr(opt.quiet || opt.realtime > 0), info.duration_s);
   {
     DecodeThread decode(*source);
+    RealtimePacer pacer(opt.realtime);
     std::vector<float> chunk;
     while (decode.next(chunk)) {
       detector.push(chunk);
       progress.update(detector.seconds_seen());
       decode.recycle(std::move(chunk));
+      pacer.wait_until_media(detector.seconds_seen());
     }
   }
   DetectionResult result = detector.finish();
+  if (server) server->finish("replay finished");
   progress.finish(result.duration_s);
   if (source->skipped_packets() > 0)
     spdlog::warn("'{}': {} damaged packets skipped", opt.media, source->skipped_packets());

@@ -15,6 +15,9 @@ struct ReplayOptions {
   std::optional<std::string> z_mode;
   std::optional<std::string> chat_box;  // "centred" | "trailing"; overrides chat.box
   std::string backend = "auto";
+  std::string serve;       // ADDR:PORT of the alert server; empty: none
+  double realtime = 0;     // > 0: pace the media at this many times real time
+  std::string channel;     // channel name for alerts; empty: the media's file name
   bool quiet = false;
 };
 

@@ -1,6 +1,7 @@
 #include "app/replay_detector.hpp"
 
 #include <algorithm>
+#include <chrono>
 
 namespace hyped {
 
@@ -36,7 +37,9 @@ void ReplayDetector::process(int blocks) {
     const long long frame = blocks_done_ + h - lag;
     chat_tick_[static_cast<std::size_t>(h)] = frame >= 0 ? chat_.count(frame + lookahead) : 0.0f;
   }
+  const auto t0 = std::chrono::steady_clock::now();
   backend_->tick(blocker_.front(blocks), chat_tick_, blocks, out_tick_);
+  if (on_tick) on_tick(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
   blocker_.drop(blocks);
   for (int h = 0; h < blocks; ++h) {
     const long long frame = blocks_done_ + h - lag;
@@ -45,8 +48,9 @@ void ReplayDetector::process(int blocks) {
     ++result_.frames;
     // Running mode needs no history: memory stays flat however long the media is.
     if (keep_series_ || p_.z_mode == ZMode::Global) result_.series.push_back(f);
-    if (p_.z_mode == ZMode::Running)
-      if (auto hl = picker_.push(frame, f)) emit(std::move(*hl));
+    if (p_.z_mode != ZMode::Running) continue;
+    if (on_frame) on_frame(p_.frame_time_s(frame), f);
+    if (auto hl = picker_.push(frame, f)) emit(std::move(*hl));
   }
   blocks_done_ += blocks;
 }

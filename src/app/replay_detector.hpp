@@ -40,6 +40,10 @@ class ReplayDetector {
 
   // Called for each highlight as soon as it fires (running mode: during push).
   std::function<void(const Highlight&)> on_highlight;
+  // Called for every frame as it is scored (running mode), with its time in seconds.
+  std::function<void(double time_s, const HopFeatures&)> on_frame;
+  // Called after each backend tick with its duration in milliseconds.
+  std::function<void(double latency_ms)> on_tick;
 
   const Backend& backend() const { return *backend_; }
   double seconds_seen() const { return static_cast<double>(samples_seen_) / p_.sample_rate_hz; }

@@ -47,6 +47,8 @@ void AlertServer::Impl::join(const std::shared_ptr<WsSession>& s) {
   clients.insert(s);
   ++metrics.clients_total;
   metrics.clients = static_cast<long long>(clients.size());
+  // Tells the client it is now on the fan-out list: everything published from here on reaches it.
+  s->send_control(std::make_shared<const std::string>(R"({"type":"hello","server":"hyped","backend":")" + backend + "\"}"));
 }
 
 void AlertServer::Impl::leave(const std::shared_ptr<WsSession>& s) {
@@ -166,7 +168,9 @@ void AlertServer::stop() {
   net::post(impl_->ioc, [impl = impl_] {
     beast::error_code ec;
     impl->acceptor.close(ec);
-    impl->ioc.stop();
+    // Closed sockets, not an abandoned loop: clients see the connection end instead of waiting on it.
+    for (const auto& c : std::vector<std::shared_ptr<WsSession>>(impl->clients.begin(), impl->clients.end())) c->abort();
+    net::post(impl->ioc, [impl] { impl->ioc.stop(); });  // after the aborted operations have completed
   });
   impl_->thread.join();
 }

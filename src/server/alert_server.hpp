@@ -21,6 +21,7 @@ struct ServerOptions {
   std::vector<std::string> allowed_origins;  // empty: any Origin
   std::size_t client_queue_limit = 512;    // messages queued per websocket client
   std::size_t max_message_bytes = 16 * 1024;
+  std::size_t socket_send_buffer = 64 * 1024;  // kernel send buffer per websocket client
   std::chrono::seconds idle_timeout{60};   // websocket: no traffic, not even a pong
   std::size_t history_limit = 10000;       // highlights kept for /api/highlights
   std::vector<std::string> webhooks;       // http:// URLs receiving a POST per highlight

@@ -46,6 +46,11 @@ std::string score_message(const std::string& channel, double time_s, const HopFe
   return j.dump();
 }
 
+std::string subscribed_message(const Subscription& s) {
+  return ordered_json{{"type", "subscribed"}, {"channels", s.channels}, {"min_score", s.min_score}, {"scores", s.scores}}
+      .dump();
+}
+
 ClientRequest parse_client_message(std::string_view text) {
   ClientRequest r;
   const nlohmann::json j = nlohmann::json::parse(text, nullptr, false);

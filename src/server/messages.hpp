@@ -39,4 +39,7 @@ struct ClientRequest {
 // {"type":"subscribe","channels":["a","b"],"min_score":3,"scores":false}
 ClientRequest parse_client_message(std::string_view text);
 
+// The server's acknowledgement: {"type":"subscribed","channels":[..],"min_score":..,"scores":..}
+std::string subscribed_message(const Subscription& s);
+
 }  // namespace hyped

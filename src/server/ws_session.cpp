@@ -15,6 +15,11 @@ WsSession::WsSession(std::shared_ptr<AlertServer::Impl> server, beast::tcp_strea
 
 void WsSession::run(http::request<http::string_body> req) {
   beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
+  // A fixed kernel send buffer bounds what a stalled client can pin in memory (autotuning would let
+  // it grow to megabytes) and lets the bounded queue notice a client that stopped reading.
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().set_option(
+      net::socket_base::send_buffer_size(static_cast<int>(server_->opt.socket_send_buffer)), ignored);
   websocket::stream_base::timeout t{};
   t.handshake_timeout = std::chrono::seconds(10);
   t.idle_timeout = server_->opt.idle_timeout;
@@ -37,9 +42,9 @@ void WsSession::do_read() {
 }
 
 void WsSession::on_read(beast::error_code ec, std::size_t) {
-  if (ec == websocket::error::message_too_big) {
+  if (ec == websocket::error::message_too_big) {  // Beast has already sent close code 1009
     ++server_->metrics.protocol_errors;
-    return close_now(websocket::close_code::too_big, "message too big");
+    return drop();
   }
   if (ec) return drop();
   if (!ws_.got_text()) {
@@ -54,6 +59,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     return close_now(websocket::close_code::policy_error, "malformed message: " + req.error);
   }
   sub_ = std::move(*req.subscribe);
+  send_control(std::make_shared<const std::string>(subscribed_message(sub_)));
   do_read();
 }
 
@@ -137,6 +143,12 @@ void WsSession::close_now(websocket::close_code code, const std::string& reason)
   queue_.clear();
   closing_ = true;
   ws_.async_close(websocket::close_reason(code, reason), [self = shared_from_this()](beast::error_code) { self->drop(); });
+}
+
+void WsSession::abort() {
+  beast::error_code ignored;
+  beast::get_lowest_layer(ws_).socket().close(ignored);
+  drop();
 }
 
 void WsSession::drop() {

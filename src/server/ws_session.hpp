@@ -22,6 +22,8 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void send_score(const std::string& channel, const std::shared_ptr<const std::string>& msg);
   // Control messages every client gets, whatever it subscribed to.
   void send_control(const std::shared_ptr<const std::string>& msg) { enqueue({msg, false}); }
+  // Closes the connection at once (server shutdown).
+  void abort();
   // Sends what is queued, then a close frame.
   void close_after_queue(websocket::close_code code, const std::string& reason);
 

@@ -1,0 +1,221 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "server/alert_server.hpp"
+#include "server/messages.hpp"
+#include "ws_test_client.hpp"
+
+using namespace hyped;
+using namespace std::chrono_literals;
+
+namespace {
+
+Highlight make_highlight(int id, double t, float score) {
+  Highlight h;
+  h.id = id;
+  h.time_s = t;
+  h.start_s = t - 20;
+  h.end_s = t + 10;
+  h.score = score;
+  h.audio_z = score - 1;
+  h.chat_z = 1;
+  h.chat_rate = 7.5f;
+  h.reasons = {"audio"};
+  return h;
+}
+
+ServerOptions loopback(std::string token = "") {
+  ServerOptions o;
+  o.port = 0;
+  o.token = std::move(token);
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("websocket clients receive highlights in order, filtered by their subscription") {
+  AlertServer server(loopback());
+  server.start();
+  test::WsClient all(server.port());
+  test::WsClient only_a(server.port());
+  only_a.subscribe({{"channels", {"a"}}, {"min_score", 3}});
+
+  server.publish_highlight("a", make_highlight(1, 100, 2.5f));
+  server.publish_highlight("b", make_highlight(1, 110, 5.0f));
+  server.publish_highlight("a", make_highlight(2, 150, 4.0f));
+
+  for (int want : {1, 1, 2}) CHECK(all.read_json()["id"] == want);
+  const auto got = only_a.read_json();
+  CHECK(got["channel"] == "a");
+  CHECK(got["id"] == 2);  // a's first was under min_score, b's is another channel
+  for (const char* key : {"type", "channel", "id", "time_s", "wall_time", "score", "audio_z", "chat_z", "clip"})
+    CHECK_MESSAGE(got.contains(key), key);
+  CHECK(got["clip"]["start_s"] == 130.0);
+  CHECK(got["clip"]["end_s"] == 160.0);
+  CHECK(got["wall_time"].get<std::string>().size() == 24);
+}
+
+TEST_CASE("the HTTP API serves history, status, metrics and health") {
+  AlertServer server(loopback());
+  server.start();
+  server.set_backend("cpu");
+  server.set_channel_status({"a", 42.0, 0.5});
+  for (int i = 1; i <= 3; ++i) server.publish_highlight("a", make_highlight(i, 100.0 * i, 3.0f));
+  server.publish_highlight("b", make_highlight(1, 50, 3.0f));
+  server.observe_tick(0.3);
+  std::this_thread::sleep_for(100ms);
+
+  auto r = test::http_get(server.port(), "/api/highlights?channel=a&since=1");
+  CHECK(r.status == 200);
+  auto j = nlohmann::json::parse(r.body);
+  REQUIRE(j["highlights"].size() == 2);
+  CHECK(j["highlights"][0]["id"] == 2);
+  CHECK(j["highlights"][1]["time_s"] == 300.0);
+  CHECK(nlohmann::json::parse(test::http_get(server.port(), "/api/highlights").body)["highlights"].size() == 4);
+  CHECK(test::http_get(server.port(), "/api/highlights?since=x").status == 400);
+
+  j = nlohmann::json::parse(test::http_get(server.port(), "/api/status").body);
+  CHECK(j["backend"] == "cpu");
+  CHECK(j["channels"][0]["name"] == "a");
+  CHECK(j["channels"][0]["ingest_lag_s"] == 0.5);
+  CHECK(j["channels"][0]["alerts"] == 3);
+
+  r = test::http_get(server.port(), "/metrics");
+  CHECK(r.status == 200);
+  CHECK(r.body.find("hyped_alerts_total{channel=\"a\"} 3\n") != std::string::npos);
+  CHECK(r.body.find("hyped_detector_tick_seconds_bucket{le=\"0.0005\"} 1\n") != std::string::npos);
+  CHECK(r.body.find("hyped_detector_tick_seconds_count 1\n") != std::string::npos);
+  CHECK(r.body.find("hyped_ingest_lag_seconds{channel=\"a\"} 0.5\n") != std::string::npos);
+  CHECK(test::http_get(server.port(), "/healthz").body == "ok\n");
+  CHECK(test::http_get(server.port(), "/nope").status == 404);
+  r = test::http_get(server.port(), "/overlay?channel=a");
+  CHECK(r.status == 200);
+  CHECK(r.content_type.find("text/html") == 0);
+  CHECK(r.body.find("meter-fill") != std::string::npos);
+}
+
+TEST_CASE("a configured token is required on the websocket and the API") {
+  AlertServer server(loopback("s3cret"));
+  server.start();
+  CHECK(test::http_get(server.port(), "/api/status").status == 401);
+  CHECK(test::http_get(server.port(), "/api/status?token=wrong").status == 401);
+  CHECK(test::http_get(server.port(), "/api/status?token=s3cret").status == 200);
+  CHECK(test::http_get(server.port(), "/api/status", "s3cret").status == 200);
+  CHECK(test::http_get(server.port(), "/healthz").status == 200);  // health checks need no secret
+  try {
+    test::WsClient bad(server.port(), "/ws?token=nope", false);
+    FAIL("handshake with a wrong token succeeded");
+  } catch (const boost::system::system_error& e) {
+    CHECK(e.code() == test::websocket::error::upgrade_declined);
+  }
+  test::WsClient good(server.port(), "/ws?token=s3cret");
+  server.publish_highlight("a", make_highlight(1, 10, 3));
+  CHECK(good.read_json()["id"] == 1);
+  CHECK(test::http_get(server.port(), "/metrics?token=s3cret").body.find("hyped_unauthorized_total 3") != std::string::npos);
+}
+
+TEST_CASE("malformed client frames are closed with a reason while the server keeps serving") {
+  ServerOptions opt = loopback();
+  opt.max_message_bytes = 1024;
+  AlertServer server(opt);
+  server.start();
+  test::WsClient watcher(server.port());
+
+  test::WsClient garbage(server.port());
+  garbage.send("this is not json");
+  auto reason = garbage.read_until_close();
+  CHECK(reason.code == test::websocket::close_code::policy_error);
+  CHECK(std::string(reason.reason.c_str()) == "malformed message: not JSON");
+
+  test::WsClient unknown(server.port());
+  unknown.send(R"({"type":"unsubscribe"})");
+  CHECK(std::string(unknown.read_until_close().reason.c_str()) == "malformed message: unknown type 'unsubscribe'");
+
+  test::WsClient binary(server.port());
+  binary.send_binary("\x01\x02");
+  CHECK(binary.read_until_close().code == test::websocket::close_code::unknown_data);
+
+  test::WsClient huge(server.port());
+  try {
+    huge.send(std::string(5000, 'x'));
+  } catch (const boost::system::system_error&) {
+    // the server may close before the whole frame is written
+  }
+  // Beast answers an oversized frame with close code 1009; the peer may see the reset first.
+  const auto too_big = huge.read_until_close().code;
+  CHECK((too_big == test::websocket::close_code::too_big || too_big == test::websocket::close_code::none));
+
+  server.publish_highlight("a", make_highlight(9, 10, 3));
+  CHECK(watcher.read_json()["id"] == 9);
+  CHECK(test::http_get(server.port(), "/metrics").body.find("hyped_protocol_errors_total 4") != std::string::npos);
+}
+
+TEST_CASE("score messages reach only clients that ask, at most twice a second") {
+  AlertServer server(loopback());
+  server.start();
+  test::WsClient c(server.port());
+  c.subscribe({{"scores", true}});
+  HopFeatures f;
+  f.score = 1.5f;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 40; ++i) {  // 40 scores over ~1 s
+    server.publish_score("a", i * 0.5, f);
+    std::this_thread::sleep_for(25ms);
+  }
+  server.publish_highlight("a", make_highlight(1, 30, 3));  // a marker after the scores
+  int scores = 0;
+  for (;;) {
+    const auto j = c.read_json();
+    if (j["type"] == "highlight") break;
+    CHECK(j["type"] == "score");
+    CHECK(j["score"] == 1.5);
+    ++scores;
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  CHECK(scores >= 2);
+  CHECK(scores <= static_cast<int>(secs * 2) + 1);
+}
+
+TEST_CASE("finish sends an end message and closes every client normally") {
+  AlertServer server(loopback());
+  server.start();
+  test::WsClient c(server.port());
+  server.publish_highlight("a", make_highlight(1, 10, 3));
+  server.finish("replay finished");
+  CHECK(c.read_json()["id"] == 1);
+  const auto end = c.read_json();
+  CHECK(end["type"] == "end");
+  CHECK(end["reason"] == "replay finished");
+  CHECK(c.read_until_close().code == test::websocket::close_code::normal);
+}
+
+TEST_CASE("listen addresses parse with and without a host") {
+  ServerOptions o;
+  parse_listen_address("0.0.0.0:9000", o);
+  CHECK(o.address == "0.0.0.0");
+  CHECK(o.port == 9000);
+  parse_listen_address("8788", o);
+  CHECK(o.port == 8788);
+  parse_listen_address("[::1]:7000", o);
+  CHECK(o.address == "::1");
+  CHECK_THROWS_AS(parse_listen_address("host:http", o), std::invalid_argument);
+  CHECK_THROWS_AS(parse_listen_address("1.2.3.4:70000", o), std::invalid_argument);
+}
+
+TEST_CASE("client messages parse into subscriptions or a reason") {
+  auto r = parse_client_message(R"({"type":"subscribe","channels":["a","b"],"min_score":3,"scores":true})");
+  REQUIRE(r.subscribe);
+  CHECK(r.subscribe->channels.size() == 2);
+  CHECK(r.subscribe->wants("b"));
+  CHECK_FALSE(r.subscribe->wants("c"));
+  CHECK(r.subscribe->min_score == 3);
+  CHECK(r.subscribe->scores);
+  CHECK(parse_client_message("[1]").error == "expected a JSON object");
+  CHECK(parse_client_message(R"({"type":"subscribe","channels":"a"})").error.find("channels") != std::string::npos);
+  CHECK(parse_client_message(R"({"type":"subscribe","min_score":"hi"})").error.find("min_score") != std::string::npos);
+  CHECK(parse_client_message("\xff\xfe").error == "not JSON");
+}

@@ -1,0 +1,149 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <mutex>
+#include <numeric>
+#include <set>
+
+#include "fanout_clients.hpp"
+#include "server/alert_server.hpp"
+
+using namespace hyped;
+using namespace std::chrono_literals;
+
+namespace {
+
+Highlight numbered(int id) {
+  Highlight h;
+  h.id = id;
+  h.time_s = id * 40.0;
+  h.start_s = h.time_s - 20;
+  h.end_s = h.time_s + 10;
+  h.score = 3.5f;
+  h.reasons = {"audio", "chat"};
+  return h;
+}
+
+double percentile(std::vector<double> v, double p) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+}  // namespace
+
+TEST_CASE("1,000 clients each receive every highlight, in order, while one client never reads") {
+  ServerOptions opt;
+  opt.port = 0;
+  opt.client_queue_limit = 64;
+  AlertServer server(opt);
+  server.start();
+  test::StalledClient stalled(server.port());
+  test::FanoutClients clients(server.port(), 1000);
+
+  std::map<int, test::Clock::time_point> published;
+  const int n = 20;
+  for (int id = 1; id <= n; ++id) {
+    published[id] = test::Clock::now();
+    server.publish_highlight("chan", numbered(id));
+    std::this_thread::sleep_for(20ms);
+  }
+  REQUIRE(clients.wait_for(n, 20s));
+  std::vector<int> expected(n);
+  std::iota(expected.begin(), expected.end(), 1);
+  for (const auto& ids : clients.ids()) CHECK(ids == expected);
+  const auto lat = clients.latencies_ms(published);
+  CHECK(lat.size() == 1000u * n);
+  std::printf("fan-out to 1000 clients with a stalled one: p50 %.2f ms, p99 %.2f ms\n", percentile(lat, 0.5),
+              percentile(lat, 0.99));
+  CHECK(percentile(lat, 0.99) < 1000.0);  // nobody waits on the stalled client
+}
+
+TEST_CASE("a client that never reads loses its queue and is disconnected; the others get everything") {
+  ServerOptions opt;
+  opt.port = 0;
+  opt.client_queue_limit = 256;
+  AlertServer server(opt);
+  server.start();
+  test::StalledClient stalled(server.port());
+  test::FanoutClients clients(server.port(), 20);
+  const int n = 1500;  // far more than the stalled client's queue and socket buffers hold
+  for (int id = 1; id <= n; ++id) {
+    server.publish_highlight("chan", numbered(id));
+    if (id % 5 == 0) std::this_thread::sleep_for(5ms);
+  }
+  REQUIRE(clients.wait_for(n, 30s));
+  for (const auto& ids : clients.ids()) CHECK(ids.size() == static_cast<std::size_t>(n));
+  const std::string metrics = test::http_get(server.port(), "/metrics").body;
+  CHECK(metrics.find("hyped_slow_client_disconnects_total 1\n") != std::string::npos);
+  CHECK(metrics.find("hyped_clients 20\n") != std::string::npos);
+}
+
+TEST_CASE("the webhook receiver gets each highlight once, after retries on server errors") {
+  // A real loopback HTTP receiver that fails each highlight's first delivery with 503.
+  test::net::io_context ioc;
+  test::tcp::acceptor acc(ioc, {test::net::ip::make_address("127.0.0.1"), 0});
+  std::mutex mu;
+  std::multiset<std::string> accepted;
+  std::set<std::string> failed_once;
+  int requests = 0;
+  std::atomic<bool> stop{false};
+  std::thread receiver([&] {
+    while (!stop) {
+      test::tcp::socket s(ioc);
+      boost::system::error_code ec;
+      acc.accept(s, ec);
+      if (ec || stop) break;
+      test::beast::flat_buffer buf;
+      test::http::request<test::http::string_body> req;
+      test::http::read(s, buf, req, ec);
+      if (ec) continue;
+      const auto body = nlohmann::json::parse(req.body());
+      const std::string key = std::string(req["X-Hyped-Highlight"]);
+      test::http::response<test::http::string_body> res;
+      {
+        std::lock_guard lock(mu);
+        ++requests;
+        CHECK(key == "chan/" + std::to_string(body["id"].get<int>()));
+        if (failed_once.insert(key).second) {
+          res.result(test::http::status::service_unavailable);
+        } else {
+          res.result(test::http::status::ok);
+          accepted.insert(key);
+        }
+      }
+      res.prepare_payload();
+      test::http::write(s, res, ec);
+    }
+  });
+
+  ServerOptions opt;
+  opt.port = 0;
+  opt.webhooks = {"http://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/hook"};
+  opt.webhook_backoff = 20ms;
+  AlertServer server(opt);
+  server.start();
+  for (int id = 1; id <= 3; ++id) server.publish_highlight("chan", numbered(id));
+  for (int i = 0; i < 300; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (accepted.size() >= 3) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(200ms);  // time for any duplicate to show up
+  {
+    std::lock_guard lock(mu);
+    CHECK(accepted == std::multiset<std::string>{"chan/1", "chan/2", "chan/3"});
+    CHECK(requests == 6);
+  }
+  const std::string metrics = test::http_get(server.port(), "/metrics").body;
+  CHECK(metrics.find("hyped_webhook_deliveries_total{result=\"ok\"} 3\n") != std::string::npos);
+  CHECK(metrics.find("hyped_webhook_deliveries_total{result=\"retry\"} 3\n") != std::string::npos);
+  server.stop();
+  stop = true;
+  test::tcp::socket poke(ioc);
+  boost::system::error_code ec;
+  poke.connect(acc.local_endpoint(), ec);
+  receiver.join();
+}
