@@ -9,6 +9,7 @@
 #include <cmath>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -96,8 +97,8 @@ class TwitchChatClient::Impl {
   void start() {
     if (thread_.joinable()) return;
     asio::post(ioc_, [this] { connect(); });
+    guard_.emplace(asio::make_work_guard(ioc_));
     thread_ = std::thread([this] {
-      auto guard = asio::make_work_guard(ioc_);
       try {
         ioc_.run();
       } catch (const std::exception& e) {
@@ -109,13 +110,16 @@ class TwitchChatClient::Impl {
   void stop() {
     if (!thread_.joinable()) return;
     asio::post(ioc_, [this] {
+      // Close everything and let run() return once every pending handler has finished: nothing is left
+      // half-done when the members go.
       stopping_ = true;
+      ++gen_;
       close_socket();
       watchdog_.cancel();
       join_timer_.cancel();
       reconnect_timer_.cancel();
       resolver_.cancel();
-      ioc_.stop();
+      guard_.reset();
     });
     thread_.join();
   }
@@ -145,9 +149,6 @@ class TwitchChatClient::Impl {
     if (attempts_total_++ > 0) bump([](auto& s) { ++s.reconnects; });
     stage_ = Stage::Resolving;
     stage_since_ = Clock::now();
-    rbuf_.clear();
-    wq_.clear();
-    writing_ = false;
     cap_replies_ = 0;
     cap_end_sent_ = false;
     ping_sent_ = false;
@@ -165,19 +166,20 @@ class TwitchChatClient::Impl {
 
   void on_resolved(const tcp::resolver::results_type& results) {
     stage_ = Stage::Connecting;
-    socket_ = std::make_unique<tcp::socket>(ioc_);
+    conn_ = std::make_shared<Conn>(ioc_);
     const auto gen = gen_;
-    asio::async_connect(*socket_, results, [this, gen](error_code ec, const tcp::endpoint&) {
+    asio::async_connect(conn_->sock, results, [this, gen, c = conn_](error_code ec, const tcp::endpoint&) {
       if (gen != gen_) return;
       if (ec) return fail("cannot connect to " + opt_.host + ":" + std::to_string(opt_.port) + ": " + ec.message());
-      socket_->set_option(tcp::no_delay(true));
+      error_code ignored;
+      c->sock.set_option(tcp::no_delay(true), ignored);
       if (!opt_.tls) return on_transport_ready();
       stage_ = Stage::Handshaking;
-      tls_ = std::make_unique<ssl::stream<tcp::socket&>>(*socket_, ssl_ctx_);
-      if (!SSL_set_tlsext_host_name(tls_->native_handle(), opt_.host.c_str()))
+      c->tls = std::make_unique<ssl::stream<tcp::socket&>>(c->sock, ssl_ctx_);
+      if (!SSL_set_tlsext_host_name(c->tls->native_handle(), opt_.host.c_str()))
         return fail("cannot set TLS server name");
-      tls_->set_verify_callback(ssl::host_name_verification(opt_.host));
-      tls_->async_handshake(ssl::stream_base::client, [this, gen](error_code ec) {
+      c->tls->set_verify_callback(ssl::host_name_verification(opt_.host));
+      c->tls->async_handshake(ssl::stream_base::client, [this, gen, c](error_code ec) {
         if (gen != gen_) return;
         if (ec) return fail("TLS handshake with " + opt_.host + " failed: " + ec.message());
         on_transport_ready();
@@ -223,12 +225,13 @@ class TwitchChatClient::Impl {
   void close_socket() {
     error_code ignored;
     resolver_.cancel();
-    if (socket_) {
-      socket_->shutdown(tcp::socket::shutdown_both, ignored);
-      socket_->close(ignored);
+    // The connection lives on in the handlers still pending on it (they hold its shared_ptr) until they
+    // have run with operation_aborted: a TLS stream must outlive its operations.
+    if (conn_) {
+      conn_->sock.shutdown(tcp::socket::shutdown_both, ignored);
+      conn_->sock.close(ignored);
     }
-    tls_.reset();
-    socket_.reset();
+    conn_.reset();
   }
 
   // One timer watches every deadline: connection set-up, keepalive PING, and the reply to it.
@@ -254,29 +257,28 @@ class TwitchChatClient::Impl {
   }
 
   // ---- reading ----
-  template <class Handler>
-  void read_some(asio::mutable_buffer buf, Handler&& h) {
-    if (tls_) tls_->async_read_some(buf, std::forward<Handler>(h));
-    else socket_->async_read_some(buf, std::forward<Handler>(h));
-  }
-
   void read() {
-    const std::size_t old = rbuf_.size();
-    rbuf_.resize(old + kReadChunk);
+    const std::shared_ptr<Conn> c = conn_;
+    std::string& rbuf = c->rbuf;
+    const std::size_t old = rbuf.size();
+    rbuf.resize(old + kReadChunk);
     const auto gen = gen_;
-    read_some(asio::buffer(rbuf_.data() + old, kReadChunk), [this, gen, old](error_code ec, std::size_t n) {
+    auto handler = [this, gen, old, c](error_code ec, std::size_t n) {
       if (gen != gen_) return;
-      rbuf_.resize(old + n);
+      c->rbuf.resize(old + n);
       if (ec) return fail(ec == asio::error::eof || ec == ssl::error::stream_truncated ? "server closed the connection"
                                                                                       : "read: " + ec.message());
       last_rx_ = Clock::now();
       ping_sent_ = false;
       consume_lines();
       if (gen == gen_) read();
-    });
+    };
+    if (c->tls) c->tls->async_read_some(asio::buffer(rbuf.data() + old, kReadChunk), std::move(handler));
+    else c->sock.async_read_some(asio::buffer(rbuf.data() + old, kReadChunk), std::move(handler));
   }
 
   void consume_lines() {
+    std::string& rbuf_ = conn_->rbuf;
     std::size_t start = 0;
     const auto gen = gen_;
     for (;;) {
@@ -395,26 +397,29 @@ class TwitchChatClient::Impl {
 
   // ---- writing: a queue, one write in flight ----
   void send(std::string line) {
+    if (!conn_) return;
     line += "\r\n";
-    wq_.push_back(std::move(line));
-    if (!writing_) write_next();
+    conn_->wq.push_back(std::move(line));
+    if (!conn_->writing) write_next();
   }
 
   void write_next() {
-    if (wq_.empty() || !socket_) {
-      writing_ = false;
+    const std::shared_ptr<Conn> c = conn_;
+    if (!c) return;
+    if (c->wq.empty()) {
+      c->writing = false;
       return;
     }
-    writing_ = true;
+    c->writing = true;
     const auto gen = gen_;
-    auto handler = [this, gen](error_code ec, std::size_t) {
+    auto handler = [this, gen, c](error_code ec, std::size_t) {
       if (gen != gen_) return;
       if (ec) return fail("write: " + ec.message());
-      wq_.pop_front();
+      c->wq.pop_front();
       write_next();
     };
-    if (tls_) asio::async_write(*tls_, asio::buffer(wq_.front()), handler);
-    else asio::async_write(*socket_, asio::buffer(wq_.front()), handler);
+    if (c->tls) asio::async_write(*c->tls, asio::buffer(c->wq.front()), std::move(handler));
+    else asio::async_write(c->sock, asio::buffer(c->wq.front()), std::move(handler));
   }
 
   TwitchChatClient& owner_;
@@ -425,8 +430,18 @@ class TwitchChatClient::Impl {
   asio::io_context ioc_;
   ssl::context ssl_ctx_;
   tcp::resolver resolver_;
-  std::unique_ptr<tcp::socket> socket_;
-  std::unique_ptr<ssl::stream<tcp::socket&>> tls_;
+  // One connection: its socket, TLS stream, read buffer and write queue (one write in flight).
+  struct Conn {
+    explicit Conn(asio::io_context& ioc) : sock(ioc) {}
+    tcp::socket sock;
+    std::unique_ptr<ssl::stream<tcp::socket&>> tls;
+    std::string rbuf;
+    std::deque<std::string> wq;
+    bool writing = false;
+    ~Conn() { tls.reset(); }  // the stream refers to the socket: it goes first
+  };
+  std::shared_ptr<Conn> conn_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
   asio::steady_timer watchdog_;
   asio::steady_timer join_timer_;
   asio::steady_timer reconnect_timer_;
@@ -441,9 +456,6 @@ class TwitchChatClient::Impl {
   long long attempts_total_ = 0;
   int cap_replies_ = 0;
   bool cap_end_sent_ = false;
-  std::string rbuf_;
-  std::deque<std::string> wq_;
-  bool writing_ = false;
   std::deque<std::string> pending_joins_;
   std::deque<Clock::time_point> join_times_;
   std::unordered_set<std::string> joined_;

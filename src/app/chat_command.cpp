@@ -60,17 +60,58 @@ struct Channel {
 
 }  // namespace
 
+namespace {
+
+IrcClientOptions irc_options(const AppConfig& cfg) {
+  IrcClientOptions irc = cfg.irc;
+  if (irc.token.empty())
+    if (const char* t = std::getenv("HYPED_TWITCH_TOKEN"); t && *t) irc.token = t;
+  return irc;
+}
+
+}  // namespace
+
+std::unique_ptr<TwitchChatClient> make_live_chat(const AppConfig& cfg,
+                                                 const std::vector<std::pair<std::string, std::string>>& chat_to_stream,
+                                                 LiveChatSink add) {
+  auto streams = std::make_shared<std::unordered_map<std::string, std::string>>();
+  std::vector<std::string> names;
+  try {
+    for (const auto& [chat, stream] : chat_to_stream) {
+      const std::string n = normalize_channel(chat);
+      if (streams->emplace(n, stream).second) names.push_back(n);
+    }
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+  std::unique_ptr<TwitchChatClient> client;
+  try {
+    client = std::make_unique<TwitchChatClient>(irc_options(cfg), names);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+  client->on_chat = [streams, add = std::move(add), w = chat_weights(cfg)](const TwitchChatLine& line, const IrcMessage&) {
+    if (line.kind == ChatLineKind::ClearChat || line.kind == ChatLineKind::ClearMsg) return;
+    const auto it = streams->find(std::string(line.channel));
+    if (it == streams->end()) return;
+    const auto when = line.sent_ms ? SysClock::time_point(std::chrono::milliseconds(*line.sent_ms)) : SysClock::now();
+    add(it->second, when, chat_weight(line.text, line.emotes, line.kind == ChatLineKind::Event, w));
+  };
+  client->on_status = [](const IrcStatus& s) {
+    if (s.kind == IrcStatus::Kind::Joined) spdlog::info("chat: joined #{}", s.detail);
+  };
+  return client;
+}
+
 int run_chat(const ChatCommandOptions& opt) {
   AppConfig cfg = opt.config.empty() ? default_config() : load_config(opt.config);
   cfg.detector.chat_centred = false;  // live: the trailing box
   cfg.detector.z_mode = ZMode::Running;
-  IrcClientOptions irc = cfg.irc;
+  IrcClientOptions irc = irc_options(cfg);
   if (opt.host) irc.host = *opt.host;
   if (opt.port) irc.port = *opt.port;
   if (opt.plain) irc.tls = false;
   if (!opt.ca_file.empty()) irc.ca_file = opt.ca_file;
-  if (irc.token.empty())
-    if (const char* t = std::getenv("HYPED_TWITCH_TOKEN"); t && *t) irc.token = t;
   if (opt.channels.empty()) throw ConfigError("name at least one channel");
 
   std::vector<std::string> names;
@@ -112,7 +153,13 @@ int run_chat(const ChatCommandOptions& opt) {
   const auto start = Clock::now();
   auto session_s = [start] { return std::chrono::duration<double>(Clock::now() - start).count(); };
 
-  TwitchChatClient client(irc, names);
+  std::optional<TwitchChatClient> client_holder;
+  try {
+    client_holder.emplace(irc, names);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+  TwitchChatClient& client = *client_holder;
   auto push = [&](Item&& it) {
     if (!queue.try_enqueue(std::move(it))) ++dropped;
   };

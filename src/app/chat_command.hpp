@@ -2,9 +2,16 @@
 // JSON lines, and optionally record the chat as JSONL that `hyped replay --chat` reads.
 #pragma once
 
+#include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "app/config.hpp"
+#include "irc/twitch_client.hpp"
 
 namespace hyped {
 
@@ -23,5 +30,14 @@ struct ChatCommandOptions {
 
 // Returns the exit code; throws on failures (ConfigError → 2, anything else → 1).
 int run_chat(const ChatCommandOptions& opt);
+
+// Chat for `hyped live`: a client following each (chat channel, stream name) pair that hands every message
+// and event to `add` (on the client's thread) with its wall-clock time (tmi-sent-ts, else arrival) and its
+// weight (chat_weight: 1 or event_weight, + emotes + keywords). Not started: start() it once audio flows,
+// stop() or drop it when the session ends. Throws ConfigError on a bad channel name or irc settings.
+using LiveChatSink = std::function<void(const std::string& stream, std::chrono::system_clock::time_point when, float weight)>;
+std::unique_ptr<TwitchChatClient> make_live_chat(const AppConfig& cfg,
+                                                 const std::vector<std::pair<std::string, std::string>>& chat_to_stream,
+                                                 LiveChatSink add);
 
 }  // namespace hyped

@@ -28,6 +28,7 @@
 #include <optional>
 #include <thread>
 
+#include "app/chat_command.hpp"
 #include "app/config.hpp"
 #include "core/hop_blocker.hpp"
 #include "core/peak_picker.hpp"
@@ -537,8 +538,30 @@ int run_live(const LiveOptions& opt) {
     throw ConfigError(e.what());
   }
   session.on_highlight = [](const LiveHighlight& h) { std::cout << highlight_json(h) << std::endl; };
+  // Chat (Twitch IRC): each Twitch channel's own chat, or --chat-channel for the one stream followed.
+  std::vector<std::pair<std::string, std::string>> chat_to_stream;
+  if (!opt.no_chat && !opt.chat_channel.empty()) {
+    if (opt.channels.size() + opt.urls.size() != 1) throw ConfigError("--chat-channel goes with exactly one stream");
+    chat_to_stream.emplace_back(opt.chat_channel, opt.channels.empty() ? opt.urls[0] : normalize_twitch_login(opt.channels[0]));
+  } else if (!opt.no_chat) {
+    for (const std::string& c : opt.channels) chat_to_stream.emplace_back(c, normalize_twitch_login(c));
+  }
+  std::unique_ptr<TwitchChatClient> chat;
+  if (!chat_to_stream.empty()) {
+    chat = make_live_chat(cfg, chat_to_stream, [&session](const std::string& stream, auto when, float weight) {
+      session.add_chat_at(stream, when, weight);
+    });
+    // Chat starts with the first audio hop: a stream that cannot be followed ends with its one error line.
+    session.on_hop = [&chat, started = false, next = session.on_hop](const std::string& ch, double t,
+                                                                     const HopFeatures& f) mutable {
+      if (!started) chat->start();
+      started = true;
+      if (next) next(ch, t, f);
+    };
+  }
   const auto started = std::chrono::steady_clock::now();
   const std::vector<LiveChannelReport> reports = session.run();
+  if (chat) chat->stop();
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string first_error;
   for (const LiveChannelReport& r : reports) {

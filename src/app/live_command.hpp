@@ -24,6 +24,8 @@ struct LiveOptions {
   std::vector<std::string> urls;      // HLS master or media playlists
   std::string config;                 // empty: defaults
   std::string record_dir;             // empty: no recording
+  std::string chat_channel;           // chat to follow for a single stream; empty: each Twitch channel's own
+  bool no_chat = false;               // audio only
   std::string ca_file;
   std::string gql_url, usher_url, client_id;  // empty: Twitch's own
   bool quiet = false;

@@ -334,5 +334,62 @@ class TwitchDialect(unittest.TestCase):
         self.assertIn("chat.box", r.stderr)
 
 
+class ChatInHypedLive(unittest.TestCase):
+    """`hyped live --url … --chat-channel NAME`: chat from the Twitch stand-in drives a highlight in a stream
+    whose audio stays calm (ffmpeg publishing HLS, nginx serving it)."""
+
+    def test_chat_burst_fires_a_live_highlight(self):
+        import shutil
+        if not (shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")):
+            self.skipTest("nginx is not installed")
+        from live_peers import Hyped, Nginx, Publisher, make_source
+        with tempfile.TemporaryDirectory(prefix="hyped_livechat_") as d:
+            src = os.path.join(d, "calm.m4a")
+            make_source(src, 30, [500])  # the burst lies beyond the end: calm audio throughout
+            www = os.path.join(d, "www")
+            os.makedirs(os.path.join(www, "live"))
+            nginx = Nginx(www, os.path.join(d, "nginx"))
+            nginx.start()
+            tw = chat_peers.TwitchStandIn()
+            cfg = os.path.join(d, "live.toml")
+            with open(cfg, "w") as f:
+                # Audio weight 0: only chat can fire, whatever the calm bed does.
+                f.write("[stats]\nwarmup_s = 8.0\nhalflife_s = 15.0\n[peaks]\nrefractory_s = 8.0\n"
+                        "[fusion]\nw_audio = 0.0\n"
+                        f"[irc]\nhost = \"127.0.0.1\"\nport = {tw.port}\ntls = false\n")
+            pub = Publisher(src, os.path.join(www, "live"))
+            try:
+                pub.start()
+                pub.wait_first_segment()
+                live = Hyped("--url", nginx.url("live/index.m3u8"), "--chat-channel", "Streamer", "--config", cfg)
+                tw.wait_clients(timeout=20)
+                t0 = time.time()
+                burst_at = None
+                while time.time() - t0 < 24:
+                    now_ms = int(time.time() * 1000)
+                    if burst_at is None and time.time() - t0 > 14:
+                        burst_at = time.time()
+                        tw.broadcast(*(tags(tmi_sent_ts=now_ms, emotes="", id=f"b{i}") +
+                                       f" :fan{i}!fan{i}@fan{i}.tmi.twitch.tv PRIVMSG #streamer :Pog" for i in range(40)))
+                    else:
+                        tw.broadcast(tags(tmi_sent_ts=now_ms, emotes="") + " :viewer!v@v.tmi.twitch.tv PRIVMSG #streamer :hi")
+                    time.sleep(0.5)
+                pub.wait(60)
+                rc = live.wait(60)
+            finally:
+                pub.stop()
+                nginx.stop()
+                tw.close()
+            self.assertEqual(rc, 0, live.stderr)
+            self.assertIn("chat: joined #streamer", live.stderr)
+            found = [h for _, _, h in live.highlights()]
+            chat_hl = [h for h in found if "chat" in h["reasons"]]
+            self.assertEqual(len(chat_hl), 1, found)
+            # Its wall time is when chat burst (PROGRAM-DATE-TIME maps chat time into stream time).
+            from datetime import datetime
+            wall = datetime.fromisoformat(chat_hl[0]["wall_time"].replace("Z", "+00:00")).timestamp()
+            self.assertLess(abs(wall - burst_at), 2.0, chat_hl)
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
