@@ -5,6 +5,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -45,6 +46,7 @@ struct HlsFollower::Impl {
   std::mt19937 rng{std::random_device{}()};
   bool stopping = false;
   std::string media_url;
+  std::string base_url;  // the media playlist's URL after redirects
   HlsFollowerStats stats;
   HlsPlaylistPlanner planner;
   SegmentDecoder decoder;
@@ -87,7 +89,7 @@ struct HlsFollower::Impl {
     const auto t0 = Clock::now();
     for (int attempt = 0;; ++attempt) {
       if (stopping) co_return std::nullopt;
-      HttpResponse r = co_await http.get(media_url);
+      HttpResponse r = co_await http.get(media_url, request_timeout());
       if (stopping) co_return std::nullopt;
       std::string why;
       bool transient = false;
@@ -111,7 +113,11 @@ struct HlsFollower::Impl {
           log(spdlog::level::info, "master playlist: following rendition " + media_url);
           continue;
         }
-        if (parsed.ok) co_return std::move(parsed.media);
+        if (parsed.ok) {
+          base_url = r.url;  // after redirects: segment URIs are relative to where the playlist came from
+          target_duration_s = parsed.media.target_duration_s;
+          co_return std::move(parsed.media);
+        }
         why = "'" + r.url + "' is not a usable HLS playlist: " + parsed.describe_error();
         transient = !first;  // a garbled reload mid-stream may be a one-off; a first load that is garbage is not
       } else {
@@ -135,7 +141,7 @@ struct HlsFollower::Impl {
   asio::awaitable<std::optional<std::string>> fetch(const std::string& url, double budget_s, std::string& why) {
     const auto t0 = Clock::now();
     for (int attempt = 0;; ++attempt) {
-      HttpResponse r = co_await http.get(url);
+      HttpResponse r = co_await http.get(url, request_timeout());
       if (stopping) co_return std::nullopt;
       if (r.ok()) {
         stats.bytes += static_cast<long long>(r.body.size());
@@ -151,6 +157,14 @@ struct HlsFollower::Impl {
       log(spdlog::level::debug, "segment " + url + ": " + why + fmt::format(", retrying in {:.2f} s", wait));
       if (!co_await sleep(wait)) co_return std::nullopt;
     }
+  }
+
+  double target_duration_s = 6;  // of the last playlist
+
+  // Long enough for a slow segment, short enough that a hung request costs less than the playlist window.
+  std::chrono::milliseconds request_timeout() const {
+    const double s = std::clamp(2 * target_duration_s, 3.0, 10.0);
+    return std::chrono::milliseconds(static_cast<long long>(s * 1000));
   }
 
   void skip_time(double s) {
@@ -271,10 +285,10 @@ struct HlsFollower::Impl {
         std::string why;
         std::string init;
         if (!seg.map_uri.empty()) {
-          const std::string map_url = resolve_url(media_url, seg.map_uri);
+          const std::string map_url = resolve_url(base_url, seg.map_uri);
           auto it = init_sections.find(map_url);
           if (it == init_sections.end()) {
-            auto got = co_await fetch(map_url, std::max(2.0, pl->target_duration_s), why);
+            auto got = co_await fetch(map_url, 3 * pl->target_duration_s, why);
             if (stopping) co_return std::string();
             if (!got) {
               log(spdlog::level::warn, "init section " + map_url + " unavailable (" + why + "); segment skipped");
@@ -286,8 +300,9 @@ struct HlsFollower::Impl {
           }
           init = it->second;
         }
-        const std::string url = resolve_url(media_url, seg.uri);
-        auto data = co_await fetch(url, std::max(1.0, pl->target_duration_s), why);
+        const std::string url = resolve_url(base_url, seg.uri);
+        // Retry for up to 3 target durations: the segment is still listed, and catching up is quick.
+        auto data = co_await fetch(url, 3 * pl->target_duration_s, why);
         if (stopping) co_return std::string();
         if (!data) {
           ++stats.gaps;
@@ -341,7 +356,12 @@ void HlsFollower::stop() {
   impl_->http.close();
 }
 
-const HlsFollowerStats& HlsFollower::stats() const { return impl_->stats; }
+HlsFollowerStats HlsFollower::stats() const {
+  HlsFollowerStats s = impl_->stats;
+  s.requests = impl_->http.requests_sent();
+  s.connections = impl_->http.connections_opened();
+  return s;
+}
 const std::string& HlsFollower::media_url() const { return impl_->media_url; }
 
 }  // namespace hyped

@@ -40,6 +40,7 @@ struct HlsFollowerOptions {
 struct HlsFollowerStats {
   long long playlists = 0, segments = 0, bytes = 0, retries = 0;
   long long gaps = 0, ad_segments = 0, decode_errors = 0, stalls = 0, token_renewals = 0;
+  long long requests = 0, connections = 0;  // HTTP requests sent, over this many connections (keep-alive)
   double gap_s = 0, ad_s = 0, audio_s = 0;
 };
 
@@ -54,7 +55,7 @@ class HlsFollower {
   boost::asio::awaitable<std::string> run();
   // Ends run() at its next step (safe from the executor's thread only; post() it from elsewhere).
   void stop();
-  const HlsFollowerStats& stats() const;
+  HlsFollowerStats stats() const;
   const std::string& media_url() const;
 
  private:

@@ -175,7 +175,7 @@ struct HttpClient::Impl {
       }
       http::response_parser<http::string_body> parser;
       parser.body_limit(opt.max_body_bytes);
-      c->lowest().expires_after(opt.response_timeout);
+      c->lowest().expires_after(r.response_timeout.count() > 0 ? r.response_timeout : opt.response_timeout);
       ++sent;
       const error_code ec = c->tls ? co_await exchange_on(*c->tls, c->buffer, req, parser)
                                    : co_await exchange_on(*c->plain, c->buffer, req, parser);
@@ -226,9 +226,10 @@ void HttpClient::close() {
 long long HttpClient::connections_opened() const { return impl_->opened; }
 long long HttpClient::requests_sent() const { return impl_->sent; }
 
-asio::awaitable<HttpResponse> HttpClient::get(std::string url) {
+asio::awaitable<HttpResponse> HttpClient::get(std::string url, std::chrono::milliseconds response_timeout) {
   HttpRequest r;
   r.url = std::move(url);
+  r.response_timeout = response_timeout;
   co_return co_await request(std::move(r));
 }
 

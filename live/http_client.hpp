@@ -27,6 +27,7 @@ struct HttpRequest {
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  std::chrono::milliseconds response_timeout{0};  // 0: the client's
 };
 
 struct HttpResponse {
@@ -55,7 +56,7 @@ class HttpClient {
 
   // One request at a time per client. Follows redirects; never throws for network or HTTP errors.
   boost::asio::awaitable<HttpResponse> request(HttpRequest req);
-  boost::asio::awaitable<HttpResponse> get(std::string url);
+  boost::asio::awaitable<HttpResponse> get(std::string url, std::chrono::milliseconds response_timeout = {});
   // Closes the kept-alive connections.
   void close();
   long long connections_opened() const;

@@ -354,7 +354,9 @@ struct LiveSession::Impl {
     ch.report.channel = ch.name;
     ch.report.error = error;
     if (ch.follower) {
-      const HlsFollowerStats& s = ch.follower->stats();
+      const HlsFollowerStats s = ch.follower->stats();
+      ch.report.requests = s.requests;
+      ch.report.connections = s.connections;
       ch.report.audio_s = s.audio_s;
       ch.report.gap_s = s.gap_s;
       ch.report.ad_s = s.ad_s;
@@ -566,9 +568,9 @@ int run_live(const LiveOptions& opt) {
   std::string first_error;
   for (const LiveChannelReport& r : reports) {
     spdlog::info("[{}] {:.0f} s of audio in {} segments, {} highlights; {} gaps ({:.1f} s), {} ad segments ({:.1f} s), "
-                 "{} retries, {} stalls",
+                 "{} retries, {} stalls; {} requests over {} connections",
                  r.channel, r.audio_s, r.segments, r.highlights, r.gaps, r.gap_s, r.ad_segments, r.ad_s, r.retries,
-                 r.stalls);
+                 r.stalls, r.requests, r.connections);
     if (!r.error.empty() && first_error.empty())
       first_error = reports.size() > 1 ? "[" + r.channel + "] " + r.error : r.error;
   }

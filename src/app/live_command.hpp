@@ -55,6 +55,7 @@ struct LiveChannelReport {
   std::string error;  // empty: ended cleanly (ENDLIST or stopped)
   double audio_s = 0, gap_s = 0, ad_s = 0;
   long long segments = 0, gaps = 0, ad_segments = 0, retries = 0, stalls = 0, highlights = 0;
+  long long requests = 0, connections = 0;
 };
 
 class LiveSession {

@@ -90,6 +90,16 @@ class Segment404(Scenario):
         return status, path
 
 
+class SlowSegment(Scenario):
+    """The first request for segment 6 hangs for 5 s: hyped's request deadline ends it and it retries."""
+
+    def segment(self, i):
+        status, path = super().segment(i)
+        if i == 6 and self.requests[i] == 1:
+            time.sleep(5)
+        return status, path
+
+
 class Stall(Scenario):
     """The playlist freezes from 16 s to 25 s (4.5 target durations), then catches up."""
 
@@ -132,6 +142,12 @@ class Ads(Scenario):
 class ScriptedHls(_QuietHandler):
     def do_GET(self):
         u = urllib.parse.urlsplit(self.path)
+        if u.path.startswith("/moved/"):  # a redirect to the playlist; segments resolve against its target
+            self.send_response(302)
+            self.send_header("Location", u.path[len("/moved"):])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         m = re.fullmatch(r"/(\w+)/(index\.m3u8|seg/(\d+)|init\.mp4)", u.path)
         sc = self.ctx.get(m.group(1)) if m else None
         if not sc:
@@ -142,10 +158,13 @@ class ScriptedHls(_QuietHandler):
             with open(sc.init_path, "rb") as f:
                 return self.send(200, f.read(), "video/mp4")
         status, path = sc.segment(int(m.group(3)))
-        if status != 200:
-            return self.send(status, "missing", "text/plain")
-        with open(path, "rb") as f:
-            self.send(200, f.read(), "video/mp2t")
+        try:
+            if status != 200:
+                return self.send(status, "missing", "text/plain")
+            with open(path, "rb") as f:
+                self.send(200, f.read(), "video/mp2t")
+        except OSError:
+            pass  # the client gave up on a request made to hang
 
 
 class LiveFaults(unittest.TestCase):
@@ -175,13 +194,15 @@ class LiveFaults(unittest.TestCase):
             "disc": Discontinuity("disc", a[:10] + b[10:]),
             "ads": Ads("ads", a[:10] + ad + a[13:]),
             "fmp4": Scenario("fmp4", fm, map_uri="init.mp4"),
+            "slow": SlowSegment("slow", a),
+            "redir": Scenario("redir", a),
         }
         cls.scenarios["seg404"].bad = int(EVENTS[1] // 2)
         cls.scenarios["ads"].ad_s = sum(dur for _, dur in ad)
         cls.scenarios["fmp4"].init_path = os.path.join(d, "fmp4", "init.mp4")
         cls.server = Server(ScriptedHls, cls.scenarios)
-        cls.procs = {name: Hyped("--url", f"{cls.server.base}/{name}/index.m3u8", "--config", cfg)
-                     for name in cls.scenarios}
+        url = lambda name: f"{cls.server.base}/{'moved/' if name == 'redir' else ''}{name}/index.m3u8"
+        cls.procs = {name: Hyped("--url", url(name), "--config", cfg) for name in cls.scenarios}
         cls.rcs = {name: p.wait(DURATION + 40) for name, p in cls.procs.items()}
 
     @classmethod
@@ -231,6 +252,15 @@ class LiveFaults(unittest.TestCase):
 
     def test_fmp4_segments(self):
         self.check("fmp4")
+
+    def test_hung_request_times_out_and_is_retried(self):
+        err = self.check("slow")
+        self.assertGreaterEqual(self.scenarios["slow"].requests[6], 2)
+        self.assertRegex(err, r"0 gaps .* [1-9]\d* retries")
+
+    def test_redirected_playlist(self):
+        err = self.check("redir")
+        self.assertRegex(err, r"0 gaps .* 0 retries")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ and a Twitch GQL/usher stand-in. Each burst must be found within 1 s of stream t
 3 s of the publication of the segment that holds it."""
 import json
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -113,6 +114,11 @@ class LiveFromNginx(unittest.TestCase):
         self.check_bursts(self.plain, "http")
         self.assertIn("playlist ended (EXT-X-ENDLIST)", self.plain.stderr)
         self.assertIn("0 gaps", self.plain.stderr)
+        # Keep-alive: every playlist reload and segment over one connection to nginx.
+        m = re.search(r"(\d+) requests over (\d+) connections", self.plain.stderr)
+        self.assertTrue(m, self.plain.stderr)
+        self.assertGreater(int(m.group(1)), 30)
+        self.assertEqual(int(m.group(2)), 1)
 
     def test_twitch_channel_over_https_renews_its_token(self):
         self.assertEqual(self.rcs["twitch"], 0, self.tw.stderr)
