@@ -60,6 +60,16 @@ class FanoutClients {
     }
     return out;
   }
+  // Latency of every (client, highlight) pair when time_s carried the steady-clock publish time in seconds.
+  std::vector<double> latencies_from_time_s_ms() {
+    std::lock_guard lock(mu_);
+    std::vector<double> out;
+    for (auto& c : clients_)
+      for (std::size_t i = 0; i < c->got.size(); ++i)
+        out.push_back(std::chrono::duration<double, std::milli>(c->got[i].second.time_since_epoch()).count() -
+                      c->sent_s[i] * 1000.0);
+    return out;
+  }
   // Latency of every (client, highlight) pair against the publish times.
   std::vector<double> latencies_ms(const std::map<int, Clock::time_point>& published) {
     std::lock_guard lock(mu_);
@@ -77,6 +87,7 @@ class FanoutClients {
     websocket::stream<beast::tcp_stream> ws;
     beast::flat_buffer buf;
     std::vector<std::pair<int, Clock::time_point>> got;
+    std::vector<double> sent_s;  // each message's time_s (the benchmark puts the publish time there)
   };
 
   void read(Client& c) {
@@ -88,6 +99,7 @@ class FanoutClients {
       if (j.is_object() && j.value("type", "") == "highlight") {
         std::lock_guard lock(mu_);
         c.got.emplace_back(j["id"].get<int>(), now);
+        c.sent_s.push_back(j["time_s"].get<double>());
       }
       read(c);
     });

@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `hyped replay --serve`: real websocket clients (python3-websockets) receive every
+highlight of a paced replay in order with every contract field; the token guards the endpoints; and
+headless Chromium renders the OBS overlay with its meter and a highlight toast."""
+import asyncio
+import base64
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+import websockets
+
+HYPED = os.environ.get("HYPED_BIN", "build/src/app/hyped")
+TOOLS = os.environ.get("HYPED_TOOLS", os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+CONTRACT = ("type", "channel", "id", "time_s", "wall_time", "score", "audio_z", "chat_z", "clip")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_media(d, name, duration, events):
+    media, chat = os.path.join(d, name), os.path.join(d, name + ".jsonl")
+    subprocess.run([sys.executable, os.path.join(TOOLS, "make_demo.py"), "--media", media, "--chat", chat,
+                    "--duration", str(duration), "--events", ",".join(map(str, events))],
+                   check=True, capture_output=True)
+    return media, chat
+
+
+def wait_http(url, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            return urllib.request.urlopen(url, timeout=2).read()
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.05)
+    raise TimeoutError(url)
+
+
+async def collect(url, subscribe=None):
+    """Connects (retrying until the server is up) and returns every message until the server closes."""
+    deadline = time.time() + 20
+    while True:
+        try:
+            ws = await websockets.connect(url, open_timeout=2)
+            break
+        except (OSError, asyncio.TimeoutError):
+            if time.time() > deadline:
+                raise
+            await asyncio.sleep(0.05)
+    msgs = []
+    try:
+        if subscribe is not None:
+            await ws.send(json.dumps(dict(subscribe, type="subscribe")))
+        try:
+            async for m in ws:
+                msgs.append(json.loads(m))
+        except websockets.ConnectionClosed:
+            pass
+        msgs.append({"type": "_closed", "code": ws.close_code, "reason": ws.close_reason})
+    finally:
+        await ws.close()
+    return msgs
+
+
+class ServeReplay(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory(prefix="hyped_serve_")
+        cls.media, cls.chat = make_media(cls.tmp.name, "stream.mp4", 240, [70, 120, 170, 220])
+        ref = subprocess.run([HYPED, "replay", cls.media, "--chat", cls.chat, "--quiet"], capture_output=True,
+                             text=True, check=True)
+        cls.reference = json.loads(ref.stdout)["highlights"]
+        assert len(cls.reference) == 4, cls.reference
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def start(self, *extra, env=None, speed="20"):
+        port = free_port()
+        proc = subprocess.Popen([HYPED, "replay", self.media, "--chat", self.chat, "--serve", f"127.0.0.1:{port}",
+                                 f"--realtime={speed}", "--quiet", "--out", os.devnull, *extra],
+                                env=env, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: proc.poll() is None and proc.kill())
+        return proc, port
+
+    def test_websocket_clients_get_every_highlight_in_order(self):
+        proc, port = self.start("--channel", "chan")
+        url = f"ws://127.0.0.1:{port}/ws"
+
+        async def clients():
+            return await asyncio.gather(collect(url), collect(url, {"channels": ["chan"], "min_score": 0, "scores": True}),
+                                        collect(url, {"channels": ["other"]}))
+        everything, with_scores, other = asyncio.run(clients())
+        self.assertEqual(proc.wait(timeout=60), 0, proc.stderr.read())
+        for msgs in (everything, with_scores):
+            hl = [m for m in msgs if m["type"] == "highlight"]
+            self.assertEqual([h["id"] for h in hl], [r["id"] for r in self.reference])
+            for h, r in zip(hl, self.reference):
+                for key in CONTRACT:
+                    self.assertIn(key, h)
+                self.assertEqual(h["channel"], "chan")
+                self.assertAlmostEqual(h["time_s"], r["time_s"], places=3)
+                self.assertAlmostEqual(h["score"], r["score"], places=3)
+                self.assertAlmostEqual(h["clip"]["start_s"], r["start_s"], places=3)
+                self.assertRegex(h["wall_time"], r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+            self.assertEqual(msgs[-2]["type"], "end")
+            self.assertEqual(msgs[-1]["code"], 1000)
+        scores = [m for m in with_scores if m["type"] == "score"]
+        self.assertGreater(len(scores), 5)  # 12 s of pacing at most 2/s
+        self.assertLessEqual(len(scores), 2 * 14 + 2)
+        self.assertFalse([m for m in everything if m["type"] == "score"])  # not asked for
+        self.assertFalse([m for m in other if m["type"] == "highlight"])
+
+    def test_token_guards_websocket_and_api(self):
+        env = dict(os.environ, HYPED_TOKEN="t0ken")
+        proc, port = self.start(env=env, speed="10")
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        with self.assertRaises(urllib.error.HTTPError) as e:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=5)
+        self.assertEqual(e.exception.code, 401)
+
+        async def denied():
+            with self.assertRaises(websockets.InvalidStatusCode) as e:
+                await websockets.connect(f"ws://127.0.0.1:{port}/ws?token=wrong", open_timeout=5)
+            return e.exception.status_code
+        self.assertEqual(asyncio.run(denied()), 401)
+        status = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status?token=t0ken", timeout=5).read())
+        self.assertEqual(status["backend"], "cpu")
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/metrics", headers={"Authorization": "Bearer t0ken"})
+        self.assertIn("hyped_clients", urllib.request.urlopen(req, timeout=5).read().decode())
+        proc.kill()
+        proc.wait()
+
+
+class OverlayInChromium(unittest.TestCase):
+    def test_overlay_shows_meter_and_highlight_toast(self):
+        self.assertTrue(shutil.which("chromium"), "chromium is required (Debian package chromium)")
+        with tempfile.TemporaryDirectory(prefix="hyped_overlay_") as d:
+            media, chat = make_media(d, "overlay.mp4", 150, [70])
+            port, cdp_port = free_port(), free_port()
+            replay = subprocess.Popen([HYPED, "replay", media, "--chat", chat, "--serve", f"127.0.0.1:{port}",
+                                       "--realtime=8", "--channel", "demo", "--quiet", "--out", os.devnull])
+            chrome = subprocess.Popen(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                                       "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                                       "--disable-sync", f"--user-data-dir={d}/profile", "--window-size=800,450",
+                                       f"--remote-debugging-port={cdp_port}", "about:blank"],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                wait_http(f"http://127.0.0.1:{port}/healthz")
+                targets = json.loads(wait_http(f"http://127.0.0.1:{cdp_port}/json/list", timeout=30))
+                page = next(t for t in targets if t["type"] == "page")
+                state, png = asyncio.run(self.drive(page["webSocketDebuggerUrl"],
+                                                    f"http://127.0.0.1:{port}/overlay?channel=demo"))
+                with open(os.path.join(d, "overlay.png"), "wb") as f:
+                    f.write(png)
+            finally:
+                chrome.kill()
+                replay.kill()
+                chrome.wait()
+                replay.wait()
+        self.assertGreaterEqual(state["toasts"], 1, state)
+        self.assertIn("Highlight 1", state["toast_text"])
+        self.assertRegex(state["toast_text"], r"(audio|chat).* score \d")
+        self.assertNotEqual(state["meter"], "0%")
+        self.assertEqual(state["background"], "rgba(0, 0, 0, 0)")  # transparent for OBS
+        self.assertEqual(state["status"], "live")
+        self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertGreater(len(png), 1000)
+
+    async def drive(self, cdp_url, overlay_url):
+        async with websockets.connect(cdp_url, max_size=None) as cdp:
+            seq = 0
+
+            async def call(method, **params):
+                nonlocal seq
+                seq += 1
+                await cdp.send(json.dumps({"id": seq, "method": method, "params": params}))
+                while True:
+                    msg = json.loads(await cdp.recv())
+                    if msg.get("id") == seq:
+                        return msg.get("result", {})
+
+            await call("Page.navigate", url=overlay_url)
+            probe = ("JSON.stringify({toasts: document.querySelectorAll('.toast').length,"
+                     "toast_text: (document.querySelector('.toast') || {}).textContent || '',"
+                     "meter: document.getElementById('meter-fill').style.width,"
+                     "status: document.getElementById('status').textContent,"
+                     "background: getComputedStyle(document.body).backgroundColor})")
+            state = {}
+            deadline = time.time() + 40
+            while time.time() < deadline:
+                r = await call("Runtime.evaluate", expression=probe, returnByValue=True)
+                state = json.loads(r.get("result", {}).get("value", "{}"))
+                if state.get("toasts", 0) >= 1:
+                    break
+                await asyncio.sleep(0.2)
+            shot = await call("Page.captureScreenshot", format="png")
+            return state, base64.b64decode(shot.get("data", ""))
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
