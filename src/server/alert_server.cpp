@@ -34,7 +34,8 @@ AlertServer::Impl::Impl(ServerOptions o) : opt(std::move(o)) {
 AlertServer::Impl::~Impl() = default;
 
 void AlertServer::Impl::do_accept() {
-  acceptor.async_accept(net::make_strand(ioc), [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+  // One thread runs the io_context: sessions need no strands.
+  acceptor.async_accept(ioc, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
     if (!ec) start_http_session(self, std::move(socket));
     else spdlog::warn("accept: {}", ec.message());  // e.g. out of file descriptors: keep serving the rest

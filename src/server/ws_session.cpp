@@ -18,8 +18,11 @@ void WsSession::run(http::request<http::string_body> req) {
   // A fixed kernel send buffer bounds what a stalled client can pin in memory (autotuning would let
   // it grow to megabytes) and lets the bounded queue notice a client that stopped reading.
   beast::error_code ignored;
-  beast::get_lowest_layer(ws_).socket().set_option(
-      net::socket_base::send_buffer_size(static_cast<int>(server_->opt.socket_send_buffer)), ignored);
+  auto& sock = beast::get_lowest_layer(ws_).socket();
+  sock.set_option(net::socket_base::send_buffer_size(static_cast<int>(server_->opt.socket_send_buffer)), ignored);
+  // Alerts are small frames that must leave at once: Nagle would hold one back for the peer's delayed
+  // ACK (tens of milliseconds) whenever an earlier frame is still unacknowledged.
+  sock.set_option(tcp::no_delay(true), ignored);
   websocket::stream_base::timeout t{};
   t.handshake_timeout = std::chrono::seconds(10);
   t.idle_timeout = server_->opt.idle_timeout;
