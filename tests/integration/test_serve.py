@@ -159,11 +159,16 @@ class OverlayInChromium(unittest.TestCase):
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
                 wait_http(f"http://127.0.0.1:{port}/healthz")
-                targets = json.loads(wait_http(f"http://127.0.0.1:{cdp_port}/json/list", timeout=30))
-                page = next(t for t in targets if t["type"] == "page")
+                page = None
+                deadline = time.time() + 30
+                while page is None and time.time() < deadline:  # the page target shows up after start-up
+                    targets = json.loads(wait_http(f"http://127.0.0.1:{cdp_port}/json/list", timeout=30))
+                    page = next((t for t in targets if t["type"] == "page"), None)
+                    time.sleep(0.1)
+                self.assertIsNotNone(page, "chromium exposed no page target")
                 state, png = asyncio.run(self.drive(page["webSocketDebuggerUrl"],
                                                     f"http://127.0.0.1:{port}/overlay?channel=demo"))
-                with open(os.path.join(d, "overlay.png"), "wb") as f:
+                with open(os.path.join(os.environ.get("HYPED_SCREENSHOT_DIR", d), "overlay.png"), "wb") as f:
                     f.write(png)
             finally:
                 chrome.kill()
@@ -206,6 +211,7 @@ class OverlayInChromium(unittest.TestCase):
                 if state.get("toasts", 0) >= 1:
                     break
                 await asyncio.sleep(0.2)
+            await asyncio.sleep(0.6)  # let the toast finish sliding in
             shot = await call("Page.captureScreenshot", format="png")
             return state, base64.b64decode(shot.get("data", ""))
 
