@@ -33,6 +33,8 @@
 #include "core/hop_blocker.hpp"
 #include "core/peak_picker.hpp"
 #include "gpu/backend.hpp"
+#include "server/alert_server.hpp"
+#include "server/messages.hpp"
 #include "live/hls_follower.hpp"
 #include "live/m3u8.hpp"
 #include "live/twitch_resolver.hpp"
@@ -499,23 +501,22 @@ std::vector<LiveChannelReport> LiveSession::run() {
 
 namespace {
 
-double round3(double x) { return std::round(x * 1000.0) / 1000.0; }
-
-std::string highlight_json(const LiveHighlight& lh) {
-  const Highlight& h = lh.highlight;
-  nlohmann::ordered_json j;
-  j["type"] = "highlight";
-  j["channel"] = lh.channel;
-  j["id"] = h.id;
-  j["time_s"] = round3(h.time_s);
-  j["wall_time"] = format_iso8601(to_unix_s(lh.wall_time));
-  j["score"] = round3(h.score);
-  j["audio_z"] = round3(h.audio_z);
-  j["chat_z"] = round3(h.chat_z);
-  j["chat_rate"] = round3(h.chat_rate);
-  j["clip"] = {{"start_s", round3(h.start_s)}, {"end_s", round3(h.end_s)}};
-  j["reasons"] = h.reasons;
-  return j.dump();
+// Feeds the alert server from the detector thread: highlights, scores, and per-channel status.
+void attach_server(LiveSession& session, AlertServer& server) {
+  server.set_backend("cpu");
+  session.on_hop = [&server, &session, start = std::chrono::steady_clock::now(),
+                    last = std::map<std::string, double>(), reported_drops = 0LL](const std::string& ch, double t,
+                                                                                  const HopFeatures& f) mutable {
+    server.publish_score(ch, t, f);
+    double& seen = last.try_emplace(ch, -1.0).first->second;
+    if (t - seen >= 1.0) {  // status once a stream second
+      seen = t;
+      const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      // How far detection trails the wall clock since following began (start-up latency included).
+      server.set_channel_status({ch, t, std::max(0.0, wall_s - t)});
+      server.count_ingest_drops(session.dropped_chunks() - std::exchange(reported_drops, session.dropped_chunks()));
+    }
+  };
 }
 
 }  // namespace
@@ -539,7 +540,18 @@ int run_live(const LiveOptions& opt) {
   } catch (const std::invalid_argument& e) {
     throw ConfigError(e.what());
   }
-  session.on_highlight = [](const LiveHighlight& h) { std::cout << highlight_json(h) << std::endl; };
+  std::unique_ptr<AlertServer> server;
+  if (!opt.serve.empty()) {
+    parse_listen_address(opt.serve, cfg.server);
+    server = std::make_unique<AlertServer>(cfg.server);
+    server->start();
+    attach_server(session, *server);
+  }
+  // One JSON object per line on stdout, the same message websocket clients get.
+  session.on_highlight = [&server](const LiveHighlight& h) {
+    std::cout << highlight_message(h.channel, h.highlight, h.wall_time) << std::endl;
+    if (server) server->publish_highlight(h.channel, h.highlight, h.wall_time);
+  };
   // Chat (Twitch IRC): each Twitch channel's own chat, or --chat-channel for the one stream followed.
   std::vector<std::pair<std::string, std::string>> chat_to_stream;
   if (!opt.no_chat && !opt.chat_channel.empty()) {
@@ -577,6 +589,7 @@ int run_live(const LiveOptions& opt) {
   if (session.dropped_chunks() > 0)
     spdlog::warn("{} audio chunks dropped: the detector fell behind", session.dropped_chunks());
   spdlog::info("followed {} stream(s) for {:.0f} s", reports.size(), wall_s);
+  if (server) server->finish("stream ended");
   if (!first_error.empty()) throw std::runtime_error(first_error);
   return 0;
 }

@@ -26,6 +26,7 @@ struct LiveOptions {
   std::string record_dir;             // empty: no recording
   std::string chat_channel;           // chat to follow for a single stream; empty: each Twitch channel's own
   bool no_chat = false;               // audio only
+  std::string serve;                  // ADDR:PORT of the alert server; empty: none
   std::string ca_file;
   std::string gql_url, usher_url, client_id;  // empty: Twitch's own
   bool quiet = false;

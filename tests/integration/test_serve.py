@@ -4,6 +4,8 @@ highlight of a paced replay in order with every contract field; the token guards
 headless Chromium renders the OBS overlay with its meter and a highlight toast."""
 import asyncio
 import base64
+import functools
+import http.server
 import json
 import os
 import shutil
@@ -11,6 +13,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.error
@@ -142,6 +145,58 @@ class ServeReplay(unittest.TestCase):
         self.assertIn("hyped_clients", urllib.request.urlopen(req, timeout=5).read().decode())
         proc.kill()
         proc.wait()
+
+
+class ServeLive(unittest.TestCase):
+    def test_live_hls_highlights_reach_websocket_clients(self):
+        with tempfile.TemporaryDirectory(prefix="hyped_live_serve_") as d:
+            src = os.path.join(d, "src.m4a")
+            subprocess.run([sys.executable, os.path.join(TOOLS, "make_demo.py"), "--media", src, "--duration", "150",
+                            "--events", "70,120"], check=True, capture_output=True)
+            subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", src, "-c:a", "aac", "-f", "hls", "-hls_time", "4",
+                            "-hls_playlist_type", "vod", os.path.join(d, "index.m3u8")], check=True)
+            ready = threading.Event()
+
+            class Handler(http.server.SimpleHTTPRequestHandler):
+                def do_GET(self):
+                    if self.path.endswith(".m3u8"):
+                        ready.wait(20)  # the stream starts once the test's client listens
+                    super().do_GET()
+
+                def log_message(self, *args):
+                    pass
+
+            httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=d))
+            threading.Thread(target=httpd.serve_forever, daemon=True).start()
+            port = free_port()
+            live = subprocess.Popen([HYPED, "live", "--url", f"http://127.0.0.1:{httpd.server_port}/index.m3u8",
+                                     "--no-chat", "--serve", f"127.0.0.1:{port}", "--quiet"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            try:
+                async def client():
+                    task = asyncio.ensure_future(collect(f"ws://127.0.0.1:{port}/ws"))
+                    while not task.done():
+                        try:
+                            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=1)
+                            break
+                        except (urllib.error.URLError, ConnectionError):
+                            await asyncio.sleep(0.05)
+                    await asyncio.sleep(0.5)  # the client's handshake completes
+                    ready.set()
+                    return await task
+                msgs = asyncio.run(client())
+                out, err = live.communicate(timeout=60)
+            finally:
+                ready.set()
+                live.kill()
+                httpd.shutdown()
+                httpd.server_close()
+        self.assertEqual(live.returncode, 0, err)
+        hl = [m for m in msgs if m["type"] == "highlight"]
+        self.assertEqual([round(h["time_s"]) for h in hl], [70, 120])
+        printed = [json.loads(line) for line in out.splitlines() if line.strip()]
+        self.assertEqual(printed, hl)  # stdout and the websocket carry the same messages
+        self.assertEqual(msgs[-2]["type"], "end")
 
 
 class OverlayInChromium(unittest.TestCase):
