@@ -88,7 +88,7 @@ std::optional<Url> parse_url(std::string_view url) {
   if (u.port.empty()) u.port = u.tls() ? "443" : "80";
   if (const auto hash = target.find('#'); hash != std::string_view::npos) target = target.substr(0, hash);
   u.target.reserve(target.size() + 1);
-  if (target.empty() || target[0] != '/') u.target = "/";
+  if (target.empty() || target[0] != '/') u.target.push_back('/');
   u.target.append(target.data(), target.size());
   return u;
 }
