@@ -55,6 +55,7 @@ class LiveFromNginx(unittest.TestCase):
                        "--ca-file", ca, "--config", cls.cfg, *no_chat_args())
         cls.restarted = Hyped("--url", cls.nginx_b.url("live/index.m3u8"), "--config", cls.cfg)
         cls.interrupted = Hyped("--url", cls.nginx.url("live/index.m3u8"), "--config", cls.cfg)
+        cls.terminated = Hyped("--url", cls.nginx.url("live/index.m3u8"), "--config", cls.cfg)
         t0 = time.monotonic()
 
         def restart_nginx_b():
@@ -67,8 +68,10 @@ class LiveFromNginx(unittest.TestCase):
         restarter.start()
         time.sleep(5)
         cls.interrupted.interrupt()
+        cls.terminated.proc.terminate()
         t_int = time.monotonic()
         cls.interrupt_rc = cls.interrupted.wait(30)
+        cls.terminate_rc = cls.terminated.wait(30)
         cls.interrupt_exit_s = time.monotonic() - t_int
         restarter.join()
         cls.pub.wait(DURATION + 30)
@@ -77,7 +80,7 @@ class LiveFromNginx(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        for p in (cls.plain, cls.tw, cls.restarted, cls.interrupted):
+        for p in (cls.plain, cls.tw, cls.restarted, cls.interrupted, cls.terminated):
             if p.proc.poll() is None:
                 p.proc.kill()
         cls.pub.stop()
@@ -137,10 +140,13 @@ class LiveFromNginx(unittest.TestCase):
         self.assertIn("retrying", self.restarted.stderr)
         self.assertNotIn("gap:", self.restarted.stderr)
 
-    def test_ctrl_c_stops_cleanly(self):
+    def test_ctrl_c_and_sigterm_stop_cleanly(self):
         self.assertEqual(self.interrupt_rc, 0, self.interrupted.stderr)
+        self.assertEqual(self.terminate_rc, 0, self.terminated.stderr)
         self.assertLess(self.interrupt_exit_s, 3.0)
         self.assertIn("interrupted: stopping", self.interrupted.stderr)
+        self.assertIn("terminated: stopping", self.terminated.stderr)
+        self.assertRegex(self.terminated.stderr, r"\] \d+ s of audio in \d+ segments")
 
     def test_recorded_audio_replays_to_the_same_highlights(self):
         files = os.listdir(self.record)
