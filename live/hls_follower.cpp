@@ -45,6 +45,7 @@ struct HlsFollower::Impl {
   asio::steady_timer timer;
   std::mt19937 rng{std::random_device{}()};
   bool stopping = false;
+  bool went_offline = false;
   std::string media_url;
   std::string base_url;  // the media playlist's URL after redirects
   HlsFollowerStats stats;
@@ -93,12 +94,19 @@ struct HlsFollower::Impl {
       if (stopping) co_return std::nullopt;
       std::string why;
       bool transient = false;
-      if (r.status == 403 && opt.renew_url) {
-        log(spdlog::level::info, "playlist answered HTTP 403: renewing the access token");
+      // 403: the token expired. 404 on a stream that was playing: it may have ended; asking again tells.
+      if ((r.status == 403 || (r.status == 404 && !first)) && opt.renew_url) {
+        log(spdlog::level::info, fmt::format("playlist answered HTTP {}: renewing the access token", r.status));
         try {
-          media_url = co_await opt.renew_url();
+          std::string fresh = co_await opt.renew_url();
+          if (fresh.empty()) {
+            log(spdlog::level::info, "the channel went offline: stream ended");
+            went_offline = true;
+            co_return std::nullopt;
+          }
+          media_url = std::move(fresh);
           ++stats.token_renewals;
-          continue;
+          if (attempt < 3) continue;  // else back off below: a token refused again and again is an error
         } catch (const std::exception& e) {
           error = e.what();
           co_return std::nullopt;
@@ -254,7 +262,7 @@ struct HlsFollower::Impl {
     while (!stopping) {
       const auto load_start = Clock::now();
       std::optional<MediaPlaylist> pl = co_await load_playlist(error, first);
-      if (!pl) co_return stopping ? std::string() : error;
+      if (!pl) co_return stopping || went_offline ? std::string() : error;
       const double listed_wall_s = unix_now();
       if (first)
         log(spdlog::level::info, fmt::format("following {} (target duration {:.0f} s, {} segments listed{})", media_url,

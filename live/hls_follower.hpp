@@ -33,7 +33,8 @@ struct HlsFollowerOptions {
   double first_load_give_up_s = 15; // … and this long when it has never loaded
   double stall_warn_targets = 3;  // warn when nothing new appears for this many target durations
   HttpOptions http;
-  // Called on 403 for a fresh media playlist URL (new token); throws when the stream is gone.
+  // Called on 403 (and on 404 once the stream has played) for a fresh media playlist URL (a new token);
+  // returns "" when the stream is over (the channel went offline), throws when it cannot tell.
   std::function<boost::asio::awaitable<std::string>()> renew_url;
 };
 

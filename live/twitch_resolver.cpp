@@ -89,7 +89,7 @@ boost::asio::awaitable<TwitchStream> resolve_twitch_stream(HttpClient& http, con
                    std::to_string(rng() % 1000000) + "&type=any&allow_source=true&allow_audio_only=true" +
                    "&allow_spectre=false&fast_bread=true&sig=" + url_encode(sig) + "&token=" + url_encode(value);
   const HttpResponse mr = co_await http.get(out.master_url);
-  if (mr.status == 404) throw TwitchError("Twitch channel '" + channel + "' is offline (" + usher_error(mr.body) + ")");
+  if (mr.status == 404) throw TwitchOfflineError("Twitch channel '" + channel + "' is offline (" + usher_error(mr.body) + ")");
   if (mr.status == 403)
     throw TwitchError("Twitch refused the playback token for channel '" + channel + "': " + usher_error(mr.body));
   if (!mr.ok())

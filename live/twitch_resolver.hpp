@@ -31,7 +31,13 @@ class TwitchError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// Throws TwitchError.
+// The channel exists but is not live (usher has no playlist for it).
+class TwitchOfflineError : public TwitchError {
+ public:
+  using TwitchError::TwitchError;
+};
+
+// Throws TwitchError (TwitchOfflineError when the channel is offline).
 boost::asio::awaitable<TwitchStream> resolve_twitch_stream(HttpClient& http, const TwitchOptions& opt, std::string channel);
 
 // Lower-cased login; throws std::invalid_argument unless 1–25 of [a-z0-9_] (Twitch's login rules).

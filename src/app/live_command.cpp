@@ -340,8 +340,14 @@ struct LiveSession::Impl {
         spdlog::info("[{}] live; rendition {}", ch.name, s.rendition);
         ch.url = s.media_url;
         fo.renew_url = [&ch, tw]() -> asio::awaitable<std::string> {
-          const TwitchStream fresh = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
-          co_return fresh.media_url;
+          std::string url;
+          try {
+            const TwitchStream fresh = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
+            url = fresh.media_url;
+          } catch (const TwitchOfflineError&) {
+            // The broadcast is over: "" ends following it cleanly.
+          }
+          co_return url;
         };
       }
       fo.url = ch.url;

@@ -272,7 +272,12 @@ class Server:
 class TwitchStandIn(_QuietHandler):
     """GQL PlaybackAccessToken and usher for a few channels. ctx: {"media_dir": …, "segment_base": …,
     "token_ttl_s": …, "tokens": {}, "log": []}. Channels: "offlinechan" (usher 404), "tokenfail" (GQL
-    error), "nobody" (no such user); any other login is live and served from media_dir."""
+    error), "nobody" (no such user), "endingchan" (live for 10 s from its first token, then its playlist
+    404s and usher says offline); any other login is live and served from media_dir."""
+
+    def ended(self, login):
+        t0 = self.ctx.setdefault("first_token", {}).get(login)
+        return login == "endingchan" and t0 is not None and time.monotonic() - t0 > 10.0
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
@@ -288,6 +293,9 @@ class TwitchStandIn(_QuietHandler):
             return self.send(200, json.dumps({"data": {"streamPlaybackAccessToken": None}}), "application/json")
         token = f"tok{len(ctx['tokens'])}"
         ctx["tokens"][token] = time.monotonic()
+        ctx.setdefault("logins", {})[token] = login
+        ctx.setdefault("first_token", {}).setdefault(login, time.monotonic())
+        ctx.setdefault("first_token_id", {}).setdefault(login, token)
         value = json.dumps({"channel": login, "expires": 0, "token_id": token})
         self.send(200, json.dumps({"data": {"streamPlaybackAccessToken": {"value": value, "signature": "sig" + token}}}),
                   "application/json")
@@ -295,8 +303,10 @@ class TwitchStandIn(_QuietHandler):
     def token_ok(self, token):
         issued = self.ctx["tokens"].get(token)
         ttl = self.ctx.get("token_ttl_s")
-        # Only the first token expires: the renewed one lasts.
-        return issued is not None and (ttl is None or token != "tok0" or time.monotonic() - issued < ttl)
+        # Only a channel's first token expires: the renewed one lasts.
+        login = self.ctx.get("logins", {}).get(token)
+        first = self.ctx.get("first_token_id", {}).get(login) == token
+        return issued is not None and (ttl is None or not first or time.monotonic() - issued < ttl)
 
     def do_GET(self):
         ctx = self.ctx
@@ -306,7 +316,7 @@ class TwitchStandIn(_QuietHandler):
         if m:
             login = m.group(1)
             ctx["log"].append(("usher", login, q))
-            if login == "offlinechan":
+            if login == "offlinechan" or self.ended(login):
                 return self.send(404, json.dumps([{"url": self.path, "error": "twirp error not_found: transcode does not exist",
                                                     "error_code": "transcode_does_not_exist", "type": "error"}]),
                                  "application/json")
@@ -330,6 +340,8 @@ class TwitchStandIn(_QuietHandler):
             ctx["log"].append(("media", token, name))
             if name != "index":
                 return self.send(500, "video rendition chosen")
+            if self.ended(ctx.get("logins", {}).get(token, "")):
+                return self.send(404, "gone", "text/plain")
             if not self.token_ok(token):
                 return self.send(403, json.dumps([{"error": "token expired"}]), "application/json")
             with open(os.path.join(ctx["media_dir"], "index.m3u8")) as f:

@@ -53,6 +53,8 @@ class LiveFromNginx(unittest.TestCase):
         cls.plain = Hyped("--url", cls.nginx.url("live/index.m3u8"), "--config", cls.cfg, "--record", cls.record)
         cls.tw = Hyped("teststreamer", "--gql-url", cls.twitch.base + "/gql", "--usher-url", cls.twitch.base,
                        "--ca-file", ca, "--config", cls.cfg, *no_chat_args())
+        cls.ending = Hyped("endingchan", "--gql-url", cls.twitch.base + "/gql", "--usher-url", cls.twitch.base,
+                           "--ca-file", ca, "--config", cls.cfg, *no_chat_args())
         cls.restarted = Hyped("--url", cls.nginx_b.url("live/index.m3u8"), "--config", cls.cfg)
         cls.interrupted = Hyped("--url", cls.nginx.url("live/index.m3u8"), "--config", cls.cfg)
         cls.terminated = Hyped("--url", cls.nginx.url("live/index.m3u8"), "--config", cls.cfg)
@@ -75,12 +77,13 @@ class LiveFromNginx(unittest.TestCase):
         cls.interrupt_exit_s = time.monotonic() - t_int
         restarter.join()
         cls.pub.wait(DURATION + 30)
-        cls.rcs = {name: p.wait(30) for name, p in (("plain", cls.plain), ("twitch", cls.tw), ("restart", cls.restarted))}
+        cls.rcs = {name: p.wait(30) for name, p in (("plain", cls.plain), ("twitch", cls.tw), ("restart", cls.restarted),
+                                                    ("ending", cls.ending))}
         cls.elapsed = time.monotonic() - t0
 
     @classmethod
     def tearDownClass(cls):
-        for p in (cls.plain, cls.tw, cls.restarted, cls.interrupted, cls.terminated):
+        for p in (cls.plain, cls.tw, cls.restarted, cls.interrupted, cls.terminated, cls.ending):
             if p.proc.poll() is None:
                 p.proc.kill()
         cls.pub.stop()
@@ -126,13 +129,20 @@ class LiveFromNginx(unittest.TestCase):
     def test_twitch_channel_over_https_renews_its_token(self):
         self.assertEqual(self.rcs["twitch"], 0, self.tw.stderr)
         self.check_bursts(self.tw, "twitch https")
-        gql = [e for e in self.twitch_ctx["log"] if e[0] == "gql"]
+        gql = [e for e in self.twitch_ctx["log"] if e[0] == "gql" and e[2]["variables"]["login"] == "teststreamer"]
         self.assertGreaterEqual(len(gql), 2, "the token was not renewed after the 403")
         self.assertEqual(gql[0][1], "kimne78kx3ncx6brgo4mv6wki5h1ko")
         self.assertEqual(gql[0][2]["variables"]["login"], "teststreamer")
         self.assertIn("renewing the access token", self.tw.stderr)
         media = {e[2] for e in self.twitch_ctx["log"] if e[0] == "media"}
         self.assertEqual(media, {"index"}, "a video rendition was requested instead of audio_only")
+
+    def test_twitch_channel_going_offline_ends_cleanly(self):
+        self.assertEqual(self.rcs["ending"], 0, self.ending.stderr)
+        self.assertIn("playlist answered HTTP 404: renewing the access token", self.ending.stderr)
+        self.assertIn("the channel went offline: stream ended", self.ending.stderr)
+        m = re.search(r"\] (\d+) s of audio in", self.ending.stderr)
+        self.assertTrue(m and 8 <= int(m.group(1)) <= 20, self.ending.stderr)
 
     def test_nginx_restart_mid_stream_is_retried_without_losing_audio(self):
         self.assertEqual(self.rcs["restart"], 0, self.restarted.stderr)
