@@ -24,7 +24,7 @@ HOP_S = 0.5
 CONFIG = """
 [stats]
 warmup_s = 4.0
-halflife_s = 4.0
+halflife_s = 3.0
 [peaks]
 refractory_s = 5.0
 [chat]
@@ -165,6 +165,7 @@ class RealIrcServer(unittest.TestCase):
         # Reconnected and re-joined both channels within 5 s of the restart.
         self.assertIsNotNone(restarted_at)
         self.assertLess(rejoin_s, 5.0, "re-join took too long")
+        print(f"\nre-joined both channels {rejoin_s:.2f} s after the server restart")
         summary = of_type(lines, "summary")[0]
         self.assertGreaterEqual(summary["reconnects"], 1)
         self.assertEqual(summary["connects"], 2)
@@ -204,6 +205,8 @@ class RealIrcServer(unittest.TestCase):
         replayed = json.loads(r.stdout)["highlights"]
         self.assertEqual([(h["time_s"], round(h["score"], 4), round(h["chat_z"], 4)) for h in replayed],
                          [(h["time_s"], round(h["score"], 4), round(h["chat_z"], 4)) for h in hype])
+        print("live highlights:", [(h["time_s"], round(h["score"], 3)) for h in hype])
+        print("replayed:       ", [(h["time_s"], round(h["score"], 3)) for h in replayed])
         # The seed's centred box sees the bursts too, a little earlier.
         r = subprocess.run([HYPED, "replay", wav, "--chat", rec, "--config", self.config, "--quiet"], capture_output=True,
                            text=True, timeout=120)
