@@ -250,6 +250,9 @@ class TwitchDialect(unittest.TestCase):
             tags(badge_info="", emotes="25:0-4,6-10/1902:12-16", id="m1", room_id="1", tmi_sent_ts=ts(2.5)) +
             " :alice!alice@alice.tmi.twitch.tv PRIVMSG #streamer :Kappa Kappa Keepo",
             tags(emotes="", id="m2", room_id="1", tmi_sent_ts=ts(2.5)) + " :bob!bob@bob.tmi.twitch.tv PRIVMSG #streamer :LUL",
+            # No tmi-sent-ts: the IRCv3 server-time tag gives the time.
+            "@time=" + time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ts(2.55) // 1000)) + f".{ts(2.55) % 1000:03d}Z"
+            + " :carl!carl@carl.tmi.twitch.tv PRIVMSG #streamer :hello",
             "@tags-without-a-command",
             ":",
             "PRIV-MSG #streamer :nope",
@@ -261,8 +264,8 @@ class TwitchDialect(unittest.TestCase):
         hop = chat.wait(lambda j: j["type"] == "hop")
         self.assertEqual(hop["hop"], bin_of(2.5))
         self.assertEqual((hop["messages"], hop["events"], hop["emotes"], hop["chatters"], hop["cleared"], hop["keywords"]),
-                         (2, 1, 3, 3, 1, 1))
-        self.assertEqual(hop["weight"], 2 + 3 * 0.5 + 1.0 + 2.0)  # messages + emotes + LUL + the gift (event_weight)
+                         (3, 1, 3, 4, 1, 1))
+        self.assertEqual(hop["weight"], 3 + 3 * 0.5 + 1.0 + 2.0)  # messages + emotes + LUL + the gift (event_weight)
         event = [j for j in chat.all if j["type"] == "event"][0]
         self.assertEqual((event["user"], event["event"]), ("carol", "subgift"))
 
@@ -286,7 +289,7 @@ class TwitchDialect(unittest.TestCase):
         summary = of_type(lines, "summary")[0]
         self.assertEqual(summary["malformed"], 3)
         self.assertEqual(len(of_type(lines, "malformed")), 3)
-        self.assertEqual(summary["messages"], 2)
+        self.assertEqual(summary["messages"], 3)
         self.assertEqual(summary["events"], 1)
         self.assertGreaterEqual(summary["reconnects"], 2)
 
