@@ -6,7 +6,6 @@ extern "C" {
 #include <libavutil/channel_layout.h>
 #include <libavutil/error.h>
 #include <libavutil/opt.h>
-#include <libswresample/swresample.h>
 }
 
 #include <spdlog/spdlog.h>
@@ -17,7 +16,9 @@ extern "C" {
 #include <vector>
 
 #include "live/audio_source.hpp"
+#include "live/ffmpeg_handles.hpp"
 #include "live/ffmpeg_log.hpp"
+#include "live/mono_resampler.hpp"
 #include "live/pcm_file_source.hpp"
 
 namespace hyped {
@@ -25,21 +26,6 @@ namespace {
 
 std::string av_error(int err) { return av_error_text(err); }
 
-struct FormatCloser {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct SwrFreer {
-  void operator()(SwrContext* s) const { swr_free(&s); }
-};
 
 class FfmpegSource final : public AudioSource {
  public:
@@ -105,12 +91,12 @@ class FfmpegSource final : public AudioSource {
       if (finished_) return false;
       const int got = avcodec_receive_frame(dec_.get(), frame_.get());
       if (got == 0) {
-        convert(frame_.get());
+        resampler_.convert(frame_.get(), pending_);
         av_frame_unref(frame_.get());
         continue;
       }
       if (got == AVERROR_EOF) {
-        convert(nullptr);  // drain the resampler's delay line
+        resampler_.flush(pending_);  // the resampler's delay line
         finished_ = true;
         continue;
       }
@@ -145,41 +131,13 @@ class FfmpegSource final : public AudioSource {
     }
   }
 
-  void convert(const AVFrame* frame) {
-    if (frame && !swr_) open_resampler(frame);
-    if (!swr_) return;
-    const int in_samples = frame ? frame->nb_samples : 0;
-    const int cap = swr_get_out_samples(swr_.get(), in_samples);
-    if (cap <= 0) return;
-    pending_.resize(static_cast<std::size_t>(cap));
-    auto* dst = reinterpret_cast<uint8_t*>(pending_.data());
-    const int n = swr_convert(swr_.get(), &dst, cap, frame ? const_cast<const uint8_t**>(frame->extended_data) : nullptr, in_samples);
-    pending_.resize(static_cast<std::size_t>(std::max(0, n)));
-  }
-
-  void open_resampler(const AVFrame* frame) {
-    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-    AVChannelLayout in_layout{};
-    if (frame->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || frame->ch_layout.nb_channels == 0)
-      av_channel_layout_default(&in_layout, std::max(1, frame->ch_layout.nb_channels));
-    else
-      av_channel_layout_copy(&in_layout, &frame->ch_layout);
-    SwrContext* raw = nullptr;
-    const int err = swr_alloc_set_opts2(&raw, &mono, AV_SAMPLE_FMT_FLT, rate_, &in_layout,
-                                        static_cast<AVSampleFormat>(frame->format), frame->sample_rate, 0, nullptr);
-    av_channel_layout_uninit(&in_layout);
-    swr_.reset(raw);
-    if (err < 0 || swr_init(swr_.get()) < 0)
-      throw std::runtime_error("'" + info_.path + "': cannot set up the resampler (" + av_error(err) + ")");
-  }
-
   int rate_;
   MediaInfo info_;
-  std::unique_ptr<AVFormatContext, FormatCloser> fmt_;
-  std::unique_ptr<AVCodecContext, CodecFreer> dec_;
-  std::unique_ptr<AVPacket, PacketFreer> pkt_;
-  std::unique_ptr<AVFrame, FrameFreer> frame_;
-  std::unique_ptr<SwrContext, SwrFreer> swr_;
+  FormatPtr fmt_;
+  CodecPtr dec_;
+  PacketPtr pkt_;
+  FramePtr frame_;
+  MonoResampler resampler_{rate_};
   int stream_ = -1;
   std::vector<float> pending_;
   std::size_t pending_pos_ = 0;

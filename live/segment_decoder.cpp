@@ -6,7 +6,6 @@ extern "C" {
 #include <libavformat/avio.h>
 #include <libavutil/channel_layout.h>
 #include <libavutil/mem.h>
-#include <libswresample/swresample.h>
 }
 
 #include <spdlog/spdlog.h>
@@ -15,33 +14,20 @@ extern "C" {
 #include <cstring>
 #include <stdexcept>
 
+#include "live/ffmpeg_handles.hpp"
 #include "live/ffmpeg_log.hpp"
+#include "live/mono_resampler.hpp"
 
 namespace hyped {
 namespace {
 
 constexpr int kAvioBufferBytes = 32 * 1024;
 
-struct FormatCloser {
-  void operator()(AVFormatContext* f) const { avformat_close_input(&f); }
-};
 struct AvioFreer {
   void operator()(AVIOContext* c) const {
     av_freep(&c->buffer);
     avio_context_free(&c);
   }
-};
-struct CodecFreer {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct PacketFreer {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-struct FrameFreer {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct SwrFreer {
-  void operator()(SwrContext* s) const { swr_free(&s); }
 };
 
 // init ++ data as one seekable byte stream, without copying either.
@@ -85,59 +71,19 @@ struct MemoryInput {
 
 struct SegmentDecoder::Impl {
   int rate;
-  std::unique_ptr<AVCodecContext, CodecFreer> dec;
-  std::unique_ptr<SwrContext, SwrFreer> swr;
-  std::unique_ptr<AVPacket, PacketFreer> pkt{av_packet_alloc()};
-  std::unique_ptr<AVFrame, FrameFreer> frame{av_frame_alloc()};
+  CodecPtr dec;
+  MonoResampler resampler{rate};
+  PacketPtr pkt{av_packet_alloc()};
+  FramePtr frame{av_frame_alloc()};
   AVCodecID codec_id = AV_CODEC_ID_NONE;
-  int swr_in_rate = 0, swr_in_format = -1;
-  AVChannelLayout swr_in_layout{};
   long long skipped = 0;
 
   explicit Impl(int r) : rate(r) {
     if (!pkt || !frame) throw std::bad_alloc();
   }
-  ~Impl() { av_channel_layout_uninit(&swr_in_layout); }
 
-  void drain(std::vector<float>& out) {
-    if (swr) convert(nullptr, out);
-  }
-
-  void convert(const AVFrame* f, std::vector<float>& out) {
-    if (f && (!swr || f->sample_rate != swr_in_rate || f->format != swr_in_format ||
-              av_channel_layout_compare(&f->ch_layout, &swr_in_layout) != 0)) {
-      drain(out);
-      open_resampler(f);
-    }
-    if (!swr) return;
-    const int in = f ? f->nb_samples : 0;
-    const int cap = swr_get_out_samples(swr.get(), in);
-    if (cap <= 0) return;
-    const std::size_t base = out.size();
-    out.resize(base + static_cast<std::size_t>(cap));
-    auto* dst = reinterpret_cast<std::uint8_t*>(out.data() + base);
-    const int n = swr_convert(swr.get(), &dst, cap, f ? const_cast<const std::uint8_t**>(f->extended_data) : nullptr, in);
-    out.resize(base + static_cast<std::size_t>(std::max(0, n)));
-  }
-
-  void open_resampler(const AVFrame* f) {
-    AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-    av_channel_layout_uninit(&swr_in_layout);
-    if (f->ch_layout.order == AV_CHANNEL_ORDER_UNSPEC || f->ch_layout.nb_channels == 0)
-      av_channel_layout_default(&swr_in_layout, std::max(1, f->ch_layout.nb_channels));
-    else
-      av_channel_layout_copy(&swr_in_layout, &f->ch_layout);
-    SwrContext* raw = nullptr;
-    const int err = swr_alloc_set_opts2(&raw, &mono, AV_SAMPLE_FMT_FLT, rate, &swr_in_layout,
-                                        static_cast<AVSampleFormat>(f->format), f->sample_rate, 0, nullptr);
-    swr.reset(raw);
-    if (err < 0 || swr_init(swr.get()) < 0) {
-      swr.reset();
-      throw std::runtime_error("cannot set up the resampler (" + av_error_text(err) + ")");
-    }
-    swr_in_rate = f->sample_rate;
-    swr_in_format = f->format;
-  }
+  void drain(std::vector<float>& out) { resampler.flush(out); }
+  void convert(const AVFrame* f, std::vector<float>& out) { resampler.convert(f, out); }
 
   void receive_frames(std::vector<float>& out) {
     for (;;) {
@@ -167,7 +113,7 @@ void SegmentDecoder::reset(std::vector<float>& out) {
   }
   impl_->drain(out);
   impl_->dec.reset();
-  impl_->swr.reset();
+  impl_->resampler.reset();
   impl_->codec_id = AV_CODEC_ID_NONE;
 }
 
@@ -199,7 +145,7 @@ DecodedSegment SegmentDecoder::decode(std::span<const std::uint8_t> init, std::s
   else if (!data.empty() && data[0] == 0x47) hint = av_find_input_format("mpegts");
   if (int err = avformat_open_input(&raw, nullptr, hint, nullptr); err < 0)  // frees raw on failure
     fail("cannot open segment: " + av_error_text(err));
-  std::unique_ptr<AVFormatContext, FormatCloser> fmt(raw);
+  FormatPtr fmt(raw);
   int stream = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);
   if (stream < 0 || fmt->streams[stream]->codecpar->codec_id == AV_CODEC_ID_NONE) {
     // Streams whose parameters the header does not state: let FFmpeg read ahead to find them.
