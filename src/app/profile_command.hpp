@@ -6,10 +6,10 @@
 namespace hyped {
 
 struct ProfileOptions {
-  bool comprehensive = false;  // adds host-to-device transfer rows
-  std::string device = "auto"; // auto | cpu | cuda
-  double hours = 1.0;          // audio length of the whole-file rows
-  int channels = 1000;         // channels of the streaming-tick row
+  bool comprehensive = false;   // adds host-to-device transfer rows
+  std::string device = "auto";  // auto | cpu | cuda
+  double hours = 1.0;           // audio length of the whole-file rows
+  int channels = 5000;          // channels of the streaming-tick row (the live target)
 };
 
 // Prints the table on stdout; returns the exit code.

@@ -1,0 +1,306 @@
+// CUDA backend: every channel of a tick in one batch on one stream — staged async copy in, energy and
+// windowing, batched cuFFT, spectral sums, per-channel scoring, one copy out, one wait.
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gpu/backend.hpp"
+#include "gpu/cuda_backend.hpp"
+#include "gpu/cuda_device.cuh"
+#include "gpu/cuda_kernels.cuh"
+#include "gpu/cuda_log.hpp"
+#include "gpu/cuda_resources.cuh"
+#include "gpu/cuda_staging_copy.hpp"
+#include "gpu/spectral_block.hpp"
+
+namespace hyped {
+namespace {
+
+using namespace hyped::cuda;
+
+// Host copies into pinned staging go in chunks so the copy of one chunk overlaps the DMA of the last.
+constexpr std::size_t kStagingChunkBytes = std::size_t{4} << 20;
+
+class CudaBackend final : public Backend, public CudaBackendExtras {
+ public:
+  CudaBackend(const DetectorParams& p, int channels, std::string device)
+      : p_(p),
+        tp_(make_tick_params(p)),
+        channels_(channels),
+        device_(std::move(device)),
+        stop_sleep_(cudaEventBlockingSync),
+        stop_spin_(cudaEventDefault) {
+    const auto c = static_cast<std::size_t>(channels);
+    const auto keep = static_cast<std::size_t>(tp_.frame_hops - 1);
+    recent_.reserve(std::max<std::size_t>(1, c * keep));
+    blocks_seen_.reserve(c);
+    chat_ring_.reserve(c * static_cast<std::size_t>(tp_.chat_k));
+    chat_pos_.reserve(c);
+    stats_.reserve(4 * c);
+    cudaStream_t s = stream_.get();
+    HYPED_CUDA_CHECK(cudaMemsetAsync(recent_.data(), 0, recent_.capacity() * sizeof(BlockSumsDev), s));
+    HYPED_CUDA_CHECK(cudaMemsetAsync(blocks_seen_.data(), 0, c * sizeof(int), s));
+    HYPED_CUDA_CHECK(cudaMemsetAsync(chat_ring_.data(), 0, chat_ring_.capacity() * sizeof(float), s));
+    HYPED_CUDA_CHECK(cudaMemsetAsync(chat_pos_.data(), 0, c * sizeof(int), s));
+    HYPED_CUDA_CHECK(cudaMemsetAsync(stats_.data(), 0, 4 * c * sizeof(RunningStatsDev), s));
+    // The same float window the CPU reference multiplies by (periodic Hann, rounded from double).
+    std::vector<float> window(static_cast<std::size_t>(p.fft_size));
+    for (int i = 0; i < p.fft_size; ++i) window[static_cast<std::size_t>(i)] = static_cast<float>(hann(i, p.fft_size));
+    window_.reserve(window.size());
+    HYPED_CUDA_CHECK(
+        cudaMemcpyAsync(window_.data(), window.data(), window.size() * sizeof(float), cudaMemcpyHostToDevice, s));
+    HYPED_CUDA_CHECK(cudaStreamSynchronize(s));
+  }
+
+  std::string name() const override { return "cuda"; }
+  std::string device() const override { return device_; }
+  int channels() const override { return channels_; }
+
+  void prime_chat(std::span<const float> history) override {
+    const auto per = static_cast<std::size_t>(p_.chat_box_hops() - 1);
+    if (history.size() != per * static_cast<std::size_t>(channels_))
+      throw std::invalid_argument("prime_chat: expected channels × (chat box − 1) values");
+    if (per == 0) return;
+    DeviceArray<float> dev(history.size());
+    HYPED_CUDA_CHECK(cudaMemcpyAsync(dev.data(), history.data(), history.size() * sizeof(float), cudaMemcpyHostToDevice,
+                                     stream_.get()));
+    launch_prime_chat(dev.data(), static_cast<int>(per), state(), channels_, tp_, stream_.get());
+    HYPED_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));  // `dev` is freed on return
+  }
+
+  void tick(std::span<const float> samples, std::span<const float> chat, int hops,
+            std::span<HopFeatures> out) override {
+    if (hops <= 0) return;
+    const auto cells = static_cast<std::size_t>(channels_) * static_cast<std::size_t>(hops);
+    if (samples.size() != cells * static_cast<std::size_t>(tp_.hop_len) || chat.size() != cells || out.size() != cells)
+      throw std::invalid_argument("tick: samples, chat and out must hold channels × hops blocks");
+    reserve(hops);
+    cudaStream_t s = stream_.get();
+    HYPED_CUDA_CHECK(cudaEventRecord(start_.get(), s));
+    stage_samples(samples);
+    std::memcpy(chat_host_.data(), chat.data(), cells * sizeof(float));
+    HYPED_CUDA_CHECK(
+        cudaMemcpyAsync(chat_dev_.data(), chat_host_.data(), cells * sizeof(float), cudaMemcpyHostToDevice, s));
+    run_kernels(hops);
+    const Event& stop = spin_wait_ ? stop_spin_ : stop_sleep_;
+    HYPED_CUDA_CHECK(cudaEventRecord(stop.get(), s));
+    HYPED_CUDA_CHECK(cudaEventSynchronize(stop.get()));  // the tick's one wait
+    last_gpu_ms_ = elapsed_ms(start_, stop);
+    std::memcpy(out.data(), out_host_.data(), cells * sizeof(HopFeatures));
+    last_hops_ = hops;
+  }
+
+  void score_global(std::span<HopFeatures> series) override {
+    const std::size_t n = series.size();
+    if (n == 0) return;
+    global_host_.reserve(n);
+    global_dev_.reserve(n);
+    moments_.reserve(4);
+    cudaStream_t s = stream_.get();
+    std::memcpy(global_host_.data(), series.data(), n * sizeof(HopFeatures));
+    HYPED_CUDA_CHECK(
+        cudaMemcpyAsync(global_dev_.data(), global_host_.data(), n * sizeof(HopFeatures), cudaMemcpyHostToDevice, s));
+    const auto len = static_cast<long long>(n);
+    launch_global_moments(global_dev_.data(), len, moments_.data(), s);
+    launch_global_scores(global_dev_.data(), len, moments_.data(), tp_, s);
+    HYPED_CUDA_CHECK(
+        cudaMemcpyAsync(global_host_.data(), global_dev_.data(), n * sizeof(HopFeatures), cudaMemcpyDeviceToHost, s));
+    HYPED_CUDA_CHECK(cudaStreamSynchronize(s));
+    std::memcpy(series.data(), global_host_.data(), n * sizeof(HopFeatures));
+  }
+
+  std::span<float> pinned_samples(int hops) override {
+    reserve(std::max(1, hops));
+    return {samples_host_.data(), samples_per_tick(hops)};
+  }
+  void send_ahead(std::size_t offset, std::size_t count) override {
+    if (count == 0) return;
+    if (offset > samples_host_.capacity() || count > samples_host_.capacity() - offset)
+      throw std::out_of_range("send_ahead: range outside the pinned samples");
+    HYPED_CUDA_CHECK(cudaMemcpyAsync(samples_dev_.data() + offset, samples_host_.data() + offset, count * sizeof(float),
+                                     cudaMemcpyHostToDevice, stream_.get()));
+    sent_.push_back({offset, count});
+  }
+  double last_tick_gpu_ms() const override { return last_gpu_ms_; }
+  void use_spin_wait(bool on) override { spin_wait_ = on; }
+  void use_graphs(bool on) override {
+    graphs_on_ = on;
+    if (!on) {
+      graph_.reset();
+      graph_hops_ = 0;
+    }
+  }
+
+ private:
+  std::size_t samples_per_tick(int hops) const {
+    return static_cast<std::size_t>(channels_) * static_cast<std::size_t>(hops) * static_cast<std::size_t>(tp_.hop_len);
+  }
+
+  ChannelStateDev state() {
+    return ChannelStateDev{recent_.data(), blocks_seen_.data(), chat_ring_.data(), chat_pos_.data(), stats_.data()};
+  }
+
+  // Buffers and the FFT plan grow to the largest tick seen and are kept; smaller ticks reuse them.
+  void reserve(int hops) {
+    if (hops <= max_hops_) return;
+    const std::size_t cells = static_cast<std::size_t>(channels_) * static_cast<std::size_t>(hops);
+    const std::size_t fft_frames = cells * static_cast<std::size_t>(tp_.frames_per_hop);
+    graph_.reset();  // it points at the buffers about to be replaced
+    graph_hops_ = 0;
+    HYPED_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));  // copies sent ahead may still read the old buffers
+    sent_.clear();
+    samples_host_.reserve(samples_per_tick(hops));
+    samples_dev_.reserve(samples_per_tick(hops));
+    chat_host_.reserve(cells);
+    chat_dev_.reserve(cells);
+    frames_.reserve(fft_frames * static_cast<std::size_t>(tp_.fft_size));
+    spectra_.reserve(fft_frames * static_cast<std::size_t>(tp_.bins));
+    sumsq_.reserve(cells);
+    spectral_.reserve(cells);
+    out_dev_.reserve(cells);
+    out_host_.reserve(cells);
+    plan_.make(tp_.fft_size, static_cast<long long>(fft_frames), stream_.get());
+    max_hops_ = hops;
+  }
+
+  void stage_samples(std::span<const float> samples) {
+    float* host = samples_host_.data();
+    float* dev = samples_dev_.data();
+    cudaStream_t s = stream_.get();
+    if (samples.data() == host) {  // the caller filled the pinned buffer itself: copy what was not sent ahead
+      std::sort(sent_.begin(), sent_.end());
+      std::size_t at = 0;
+      const auto copy_to = [&](std::size_t end) {
+        if (end > at)
+          HYPED_CUDA_CHECK(cudaMemcpyAsync(dev + at, host + at, (end - at) * sizeof(float), cudaMemcpyHostToDevice, s));
+      };
+      for (const auto& [offset, count] : sent_) {
+        copy_to(std::min(offset, samples.size()));
+        at = std::max(at, std::min(offset + count, samples.size()));
+      }
+      copy_to(samples.size());
+      sent_.clear();
+      return;
+    }
+    sent_.clear();  // overwritten by the full copy below, which the stream orders after them
+    char* host_bytes = reinterpret_cast<char*>(host);
+    char* dev_bytes = reinterpret_cast<char*>(dev);
+    copy_to_staging(
+        host, samples.data(), samples.size_bytes(), kStagingChunkBytes, [&](std::size_t off, std::size_t len) {
+          HYPED_CUDA_CHECK(cudaMemcpyAsync(dev_bytes + off, host_bytes + off, len, cudaMemcpyHostToDevice, s));
+        });
+  }
+
+  // Everything after the input copies; the same sequence whether launched directly or as a graph.
+  void enqueue_kernels(int hops) {
+    cudaStream_t s = stream_.get();
+    const long long blocks = static_cast<long long>(channels_) * hops;
+    launch_window_energy(samples_dev_.data(), window_.data(), frames_.data(), sumsq_.data(), blocks, tp_, s);
+    HYPED_CUDA_CHECK(cufftExecR2C(plan_.get(), frames_.data(), spectra_.data()));
+    launch_spectral_sums(spectra_.data(), spectral_.data(), blocks, tp_, s);
+    launch_score_tick(sumsq_.data(), spectral_.data(), chat_dev_.data(), state(), out_dev_.data(), channels_, hops, tp_,
+                      s);
+    HYPED_CUDA_CHECK(cudaMemcpyAsync(out_host_.data(), out_dev_.data(),
+                                     static_cast<std::size_t>(blocks) * sizeof(HopFeatures), cudaMemcpyDeviceToHost,
+                                     s));
+  }
+
+  // A tick size seen twice in a row is captured once and then replayed as one graph launch.
+  void run_kernels(int hops) {
+    if (graphs_on_ && graph_ && hops == graph_hops_) {
+      HYPED_CUDA_CHECK(cudaGraphLaunch(graph_.get(), stream_.get()));
+      return;
+    }
+    if (graphs_on_ && hops == last_hops_ && capture(hops)) {
+      HYPED_CUDA_CHECK(cudaGraphLaunch(graph_.get(), stream_.get()));
+      return;
+    }
+    enqueue_kernels(hops);
+  }
+
+  bool capture(int hops) {
+    graph_.reset();
+    graph_hops_ = 0;
+    cudaStream_t s = stream_.get();
+    HYPED_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
+    try {
+      enqueue_kernels(hops);
+    } catch (const std::exception& e) {
+      cudaGraph_t broken = nullptr;
+      cudaStreamEndCapture(s, &broken);
+      Graph discard(broken);
+      cudaGetLastError();  // clear the capture error so the direct launch below starts clean
+      log_warning(std::string("graph capture failed (") + e.what() + "); launching the tick's kernels directly");
+      graphs_on_ = false;
+      return false;
+    }
+    cudaGraph_t raw = nullptr;
+    HYPED_CUDA_CHECK(cudaStreamEndCapture(s, &raw));
+    Graph graph(raw);
+    cudaGraphExec_t exec = nullptr;
+    HYPED_CUDA_CHECK(cudaGraphInstantiate(&exec, graph.get(), 0));
+    graph_.reset(exec);
+    graph_hops_ = hops;
+    return true;
+  }
+
+  DetectorParams p_;
+  TickParams tp_;
+  int channels_;
+  std::string device_;
+  Stream stream_;
+  Event start_;
+  Event stop_sleep_;  // blocking sync: the waiting thread sleeps
+  Event stop_spin_;
+  bool spin_wait_ = true;
+
+  // per-channel state across ticks
+  DeviceArray<BlockSumsDev> recent_;
+  DeviceArray<int> blocks_seen_;
+  DeviceArray<float> chat_ring_;
+  DeviceArray<int> chat_pos_;
+  DeviceArray<RunningStatsDev> stats_;
+  DeviceArray<float> window_;
+
+  // per-tick buffers, sized for max_hops_
+  int max_hops_ = 0;
+  PinnedArray<float> samples_host_, chat_host_;
+  std::vector<std::pair<std::size_t, std::size_t>> sent_;  // (offset, count) sent ahead of the coming tick
+  PinnedArray<HopFeatures> out_host_;
+  DeviceArray<float> samples_dev_, chat_dev_, frames_;
+  DeviceArray<cufftComplex> spectra_;
+  DeviceArray<double> sumsq_;
+  DeviceArray<SpectralSums> spectral_;
+  DeviceArray<HopFeatures> out_dev_;
+  R2cPlan plan_;
+
+  bool graphs_on_ = true;
+  GraphExec graph_;
+  int graph_hops_ = 0;
+  int last_hops_ = 0;
+  double last_gpu_ms_ = 0;
+
+  // score_global
+  PinnedArray<HopFeatures> global_host_;
+  DeviceArray<HopFeatures> global_dev_;
+  DeviceArray<MomentsDev> moments_;
+};
+
+}  // namespace
+
+CudaAvailability cuda_availability() { return cuda::probe_device(); }
+
+std::unique_ptr<Backend> make_cuda_backend(const DetectorParams& p, int channels) {
+  validate(p);
+  if (channels < 1) throw std::invalid_argument("backend needs at least one channel");
+  const CudaAvailability cuda = cuda_availability();
+  if (!cuda.usable) throw std::runtime_error("--backend cuda: " + cuda.reason);
+  return std::make_unique<CudaBackend>(p, channels, cuda.reason);
+}
+
+CudaBackendExtras* cuda_extras(Backend& backend) { return dynamic_cast<CudaBackendExtras*>(&backend); }
+
+}  // namespace hyped
