@@ -24,6 +24,7 @@ struct TickParams {
   double alpha = 0;  // ew_alpha(halflife in hops)
   double audio_min_rel_std = 0;
   double chat_min_std = 0;
+  double spectral_min_rel_std = 0;
   double z_eps = 0;
   double w_audio = 0, w_chat = 0, w_flux = 0, w_hf = 0;
 };

@@ -39,8 +39,8 @@ __device__ inline void score_running_dev(HopFeatures& h, FeatureStatsDev& st, co
   const double audio_floor = p.audio_min_rel_std * st.audio.mean;
   h.z_audio = running_z(h.rms, st.audio, audio_floor, p.z_eps, p.alpha);
   h.z_chat = running_z(h.chat_rate, st.chat, p.chat_min_std, p.z_eps, p.alpha);
-  h.z_flux = running_z(h.flux, st.flux, 0.0, p.z_eps, p.alpha);
-  h.z_hf = running_z(h.hf_ratio, st.hf, 0.0, p.z_eps, p.alpha);
+  h.z_flux = running_z(h.flux, st.flux, p.spectral_min_rel_std * fabs(st.flux.mean), p.z_eps, p.alpha);
+  h.z_hf = running_z(h.hf_ratio, st.hf, p.spectral_min_rel_std * fabs(st.hf.mean), p.z_eps, p.alpha);
   h.score = fuse_scores_dev(h, p);
 }
 

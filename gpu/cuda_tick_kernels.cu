@@ -176,6 +176,7 @@ TickParams make_tick_params(const DetectorParams& p) {
   t.alpha = ew_alpha(p.halflife_hops());
   t.audio_min_rel_std = p.audio_min_rel_std;
   t.chat_min_std = p.chat_min_std;
+  t.spectral_min_rel_std = p.spectral_min_rel_std;
   t.z_eps = p.z_eps;
   t.w_audio = p.w_audio;
   t.w_chat = p.w_chat;

@@ -96,6 +96,7 @@ const std::vector<KeySpec>& key_specs() {
       {"stats", "z_eps", number(&DetectorParams::z_eps)},
       {"stats", "audio_min_rel_std", number(&DetectorParams::audio_min_rel_std)},
       {"stats", "chat_min_std", number(&DetectorParams::chat_min_std)},
+      {"stats", "spectral_min_rel_std", number(&DetectorParams::spectral_min_rel_std)},
       {"spectral", "fft_size", integer(&DetectorParams::fft_size)},
       {"spectral", "high_band_hz", number(&DetectorParams::high_band_hz)},
       {"chat", "window_s", number(&DetectorParams::chat_window_s)},

@@ -17,7 +17,8 @@ void validate(const DetectorParams& p) {
   require(p.frame_len() % p.hop_len() == 0, "audio.frame_s must be a whole multiple of audio.hop_s");
   require(p.stats_halflife_s > 0, "stats.halflife_s must be positive");
   require(p.warmup_s >= 0, "stats.warmup_s must not be negative");
-  require(p.audio_min_rel_std >= 0 && p.chat_min_std >= 0, "stats floors must not be negative");
+  require(p.audio_min_rel_std >= 0 && p.chat_min_std >= 0 && p.spectral_min_rel_std >= 0,
+          "stats floors must not be negative");
   require(p.fft_size >= 16 && (p.fft_size & (p.fft_size - 1)) == 0, "spectral.fft_size must be a power of two >= 16");
   require(p.fft_size <= p.hop_len(), "spectral.fft_size must fit inside one hop");
   require(p.high_band_hz > 0 && p.high_band_hz < p.sample_rate_hz / 2.0, "spectral.high_band_hz must be below Nyquist");

@@ -22,6 +22,7 @@ struct DetectorParams {
   // these floors keep the z denominator at a meaningful size until real variation has been seen.
   double audio_min_rel_std = 0.05;  // fraction of the running mean RMS
   double chat_min_std = 0.5;        // messages per second
+  double spectral_min_rel_std = 0.05;  // flux and high-band ratio: fraction of their running means
 
   // spectral features (1024-point frames inside each hop)
   int fft_size = 1024;

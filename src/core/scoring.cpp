@@ -1,6 +1,7 @@
 #include "core/scoring.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 namespace hyped {
@@ -26,8 +27,9 @@ void score_running(HopFeatures& h, FeatureStats& st, const DetectorParams& p) {
   const double audio_floor = p.audio_min_rel_std * st.audio.mean();
   h.z_audio = running_z(h.rms, st.audio, audio_floor, p.z_eps);
   h.z_chat = running_z(h.chat_rate, st.chat, p.chat_min_std, p.z_eps);
-  h.z_flux = running_z(h.flux, st.flux, 0.0, p.z_eps);
-  h.z_hf = running_z(h.hf_ratio, st.hf, 0.0, p.z_eps);
+  // Without a floor the second frame would divide by std 0 (+1e-8): z in the millions.
+  h.z_flux = running_z(h.flux, st.flux, p.spectral_min_rel_std * std::abs(st.flux.mean()), p.z_eps);
+  h.z_hf = running_z(h.hf_ratio, st.hf, p.spectral_min_rel_std * std::abs(st.hf.mean()), p.z_eps);
   h.score = fuse_scores(h, p);
 }
 

@@ -60,3 +60,18 @@ TEST_CASE("global scoring uses the seed's formula") {
   CHECK(s[0].z_audio == doctest::Approx((1 - 2.5) / (sd + 1e-8)));
   CHECK(s[3].score == doctest::Approx(s[3].z_audio));  // chat constant: z 0
 }
+
+TEST_CASE("spectral z-scores stay finite from the second frame on") {
+  DetectorParams p;
+  FeatureStats st(p);
+  HopFeatures a;
+  a.flux = 10.0f;
+  a.hf_ratio = 0.6f;
+  score_running(a, st, p);
+  HopFeatures b;
+  b.flux = 10.5f;  // 5 % up: one floor's worth
+  b.hf_ratio = 0.61f;
+  score_running(b, st, p);
+  CHECK(b.z_flux == doctest::Approx(1.0).epsilon(1e-6));
+  CHECK(b.z_hf == doctest::Approx(0.01 / 0.03).epsilon(1e-5));
+}
