@@ -2,41 +2,15 @@
 modules and GnuTLS, on 127.0.0.1 with a test CA made here), a bot that sends PRIVMSG bursts through it,
 and a small loopback stand-in that speaks Twitch's IRC dialect (tags, USERNOTICE, RECONNECT)."""
 import os
+import sys
 import shutil
 import socket
 import subprocess
 import threading
 import time
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=10.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
-
-
-def make_test_ca(d):
-    """A CA and a server certificate for 127.0.0.1 / localhost signed by it. Returns (ca, cert, key)."""
-    ca_key, ca, key, csr, cert = (os.path.join(d, n) for n in ("ca.key", "ca.pem", "server.key", "server.csr", "server.pem"))
-    ext = os.path.join(d, "san.ext")
-    with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n")
-    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
-    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", ca_key, "-out", ca, "-days", "2", "-subj", "/CN=hyped test CA")
-    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", "/CN=127.0.0.1")
-    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2", "-extfile", ext)
-    return ca, cert, key
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loopback import free_port, make_test_ca, wait_port  # noqa: E402,F401
 
 
 INSPIRCD_CONF = """

@@ -14,6 +14,9 @@ import threading
 import time
 import urllib.parse
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loopback import free_port, make_test_ca, wait_port  # noqa: E402,F401
+
 HYPED = os.environ.get("HYPED_BIN", "build/src/app/hyped")
 TOOLS = os.environ.get("HYPED_TOOLS", os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 
@@ -35,44 +38,11 @@ def no_chat_args():
     return ["--no-chat"] if "--no-chat" in out else []
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port, timeout=10.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
 def make_source(path, duration, events, seed=7):
     """Speech-like bed with 3 s loud bursts at `events` (tools/make_demo.py)."""
     subprocess.run([sys.executable, os.path.join(TOOLS, "make_demo.py"), "--media", path, "--duration", str(duration),
                     "--seed", str(seed), "--events", ",".join(str(e) for e in events), "--truth", path + ".truth.json"],
                    check=True, capture_output=True)
-
-
-def make_test_ca(d):
-    """A CA and a server certificate for 127.0.0.1/localhost signed by it. Returns (ca, cert, key)."""
-    ca_key, ca, key, csr, cert, ext = (os.path.join(d, n) for n in
-                                       ("ca.key", "ca.pem", "srv.key", "srv.csr", "srv.pem", "srv.ext"))
-    run = lambda *a: subprocess.run(["openssl", *a], check=True, capture_output=True)
-    run("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", ca_key,
-        "-out", ca, "-days", "2", "-subj", "/CN=hyped test CA")
-    run("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key, "-out", csr,
-        "-subj", "/CN=localhost")
-    with open(ext, "w") as f:
-        f.write("subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n")
-    run("x509", "-req", "-in", csr, "-CA", ca, "-CAkey", ca_key, "-CAcreateserial", "-out", cert, "-days", "2",
-        "-extfile", ext)
-    return ca, cert, key
 
 
 class Nginx:

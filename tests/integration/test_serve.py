@@ -9,7 +9,6 @@ import http.server
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,15 +20,12 @@ import urllib.request
 
 import websockets
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from loopback import free_port  # noqa: E402
+
 HYPED = os.environ.get("HYPED_BIN", "build/src/app/hyped")
 TOOLS = os.environ.get("HYPED_TOOLS", os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 CONTRACT = ("type", "channel", "id", "time_s", "wall_time", "score", "audio_z", "chat_z", "clip")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_media(d, name, duration, events):
