@@ -105,6 +105,7 @@ std::optional<ChatLogEntry> jsonl_entry(std::string_view line) {
   e.text = string_at(j, {"text"});
   if (const auto em = number(j, "emotes")) e.emotes = static_cast<int>(std::clamp(*em, 0.0, 1e6));
   e.event = string_at(j, {"event"});
+  if (const auto w = number(j, "weight"); w && *w >= 0) e.weight = static_cast<float>(*w);
   return e;
 }
 
@@ -197,6 +198,7 @@ ChatLog read_chat_log(const std::string& path) {
 std::string to_jsonl(const ChatLogEntry& e) {
   nlohmann::ordered_json j = {{"t", std::round(e.t_s * 1000.0) / 1000.0}, {"user", e.user}, {"text", e.text}, {"emotes", e.emotes}};
   if (!e.event.empty()) j["event"] = e.event;
+  if (e.weight) j["weight"] = *e.weight;
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
@@ -204,14 +206,15 @@ std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const DetectorPara
   std::vector<ChatMessage> out;
   out.reserve(log.entries.size());
   for (const auto& e : log.entries)
-    out.push_back({e.t_s, static_cast<float>(1.0 + p.emote_weight * e.emotes)});
+    out.push_back({e.t_s, e.weight ? *e.weight : static_cast<float>(1.0 + p.emote_weight * e.emotes)});
   return out;
 }
 
 std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const ChatWeights& w) {
   std::vector<ChatMessage> out;
   out.reserve(log.entries.size());
-  for (const auto& e : log.entries) out.push_back({e.t_s, chat_weight(e.text, e.emotes, !e.event.empty(), w)});
+  for (const auto& e : log.entries)
+    out.push_back({e.t_s, e.weight ? *e.weight : chat_weight(e.text, e.emotes, !e.event.empty(), w)});
   return out;
 }
 

@@ -2,6 +2,7 @@
 // detected by content. Damaged entries are counted and skipped; an unknown format is one clear error.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +22,7 @@ struct ChatLogEntry {
   std::string text;
   int emotes = 0;
   std::string event;  // empty for a chat message; a USERNOTICE's kind ("sub", "raid", …) otherwise
+  std::optional<float> weight;  // as a live session weighed and binned it; replay uses it as is
 };
 
 struct ChatLog {

@@ -31,6 +31,7 @@
 #include "app/chat_command.hpp"
 #include "app/config.hpp"
 #include "core/hop_blocker.hpp"
+#include "irc/chat_log.hpp"
 #include "core/peak_picker.hpp"
 #include "gpu/backend.hpp"
 #include "server/alert_server.hpp"
@@ -129,13 +130,15 @@ class WavRecorder {
 // saw back to stream and wall time through anchors set wherever the stream jumped.
 class ChannelDetector {
  public:
-  ChannelDetector(std::string name, const DetectorParams& p, std::unique_ptr<WavRecorder> recorder)
+  ChannelDetector(std::string name, const DetectorParams& p, std::unique_ptr<WavRecorder> recorder,
+                  std::unique_ptr<std::ofstream> chat_recorder)
       : name_(std::move(name)),
         p_(p),
         backend_(make_cpu_backend(p, 1)),
         blocker_(p.hop_len()),
         picker_(p),
-        recorder_(std::move(recorder)) {
+        recorder_(std::move(recorder)),
+        chat_recorder_(std::move(chat_recorder)) {
     backend_->prime_chat(std::vector<float>(static_cast<std::size_t>(std::max(0, p.chat_box_hops() - 1)), 0.0f));
   }
 
@@ -161,7 +164,16 @@ class ChannelDetector {
     const double det_t = wall ? det_time_of(t, &Anchor::wall_s) : det_time_of(t, &Anchor::stream_s);
     const auto bin = static_cast<long long>(std::floor((det_t - p_.frame_s / 2) / p_.hop_s + 0.5));
     if (bin > next_frame_ + 7200) return;  // an hour ahead: a wrong clock, not chat
-    chat_bins_[std::max(bin, next_frame_)] += weight;
+    const long long used = std::max(bin, next_frame_);
+    chat_bins_[used] += weight;
+    if (chat_recorder_) {
+      // Recorded at the centre of the bin it counted in, with its weight: `hyped replay WAV --chat
+      // JSONL --chat-box trailing` then feeds the detector exactly what it saw live.
+      ChatLogEntry e;
+      e.t_s = p_.frame_time_s(used);
+      e.weight = weight;
+      *chat_recorder_ << to_jsonl(e) << std::endl;
+    }
   }
 
  private:
@@ -238,6 +250,7 @@ class ChannelDetector {
   HopBlocker blocker_;
   PeakPicker picker_;
   std::unique_ptr<WavRecorder> recorder_;
+  std::unique_ptr<std::ofstream> chat_recorder_;  // JSONL beside the WAV, in its time base
   std::deque<Anchor> anchors_;
   double expected_stream_s_ = 0;
   long long samples_in_ = 0;
@@ -460,13 +473,15 @@ std::vector<LiveChannelReport> LiveSession::run() {
   if (!s.opt.record_dir.empty()) std::filesystem::create_directories(s.opt.record_dir);
   for (const auto& ch : s.channels) {
     std::unique_ptr<WavRecorder> rec;
+    std::unique_ptr<std::ofstream> chat_rec;
     if (!s.opt.record_dir.empty()) {
-      rec = std::make_unique<WavRecorder>(
-          (std::filesystem::path(s.opt.record_dir) / (safe_file_name(ch->name) + "-" + stamp + ".wav")).string(),
-          p.sample_rate_hz);
-      spdlog::info("[{}] recording decoded audio to {}", ch->name, rec->path());
+      const auto stem = std::filesystem::path(s.opt.record_dir) / (safe_file_name(ch->name) + "-" + stamp);
+      rec = std::make_unique<WavRecorder>(stem.string() + ".wav", p.sample_rate_hz);
+      chat_rec = std::make_unique<std::ofstream>(stem.string() + ".jsonl");
+      if (!*chat_rec) throw std::runtime_error("cannot write '" + stem.string() + ".jsonl'");
+      spdlog::info("[{}] recording decoded audio to {} and chat to {}.jsonl", ch->name, rec->path(), stem.string());
     }
-    auto det = std::make_unique<ChannelDetector>(ch->name, p, std::move(rec));
+    auto det = std::make_unique<ChannelDetector>(ch->name, p, std::move(rec), std::move(chat_rec));
     det->on_highlight = &on_highlight;
     det->on_hop = &on_hop;
     s.detectors.push_back(std::move(det));

@@ -370,7 +370,9 @@ class ChatInHypedLive(unittest.TestCase):
             try:
                 pub.start()
                 pub.wait_first_segment()
-                live = Hyped("--url", nginx.url("live/index.m3u8"), "--chat-channel", "Streamer", "--config", cfg)
+                rec = os.path.join(d, "rec")
+                live = Hyped("--url", nginx.url("live/index.m3u8"), "--chat-channel", "Streamer", "--config", cfg,
+                             "--record", rec)
                 tw.wait_clients(timeout=20)
                 t0 = time.time()
                 burst_at = None
@@ -398,6 +400,18 @@ class ChatInHypedLive(unittest.TestCase):
             from datetime import datetime
             wall = datetime.fromisoformat(chat_hl[0]["wall_time"].replace("Z", "+00:00")).timestamp()
             self.assertLess(abs(wall - burst_at), 2.0, chat_hl)
+            # The recording (audio WAV + chat JSONL in the WAV's time base) replays to the same detections.
+            wav = [f for f in os.listdir(rec) if f.endswith(".wav")]
+            self.assertEqual(len(wav), 1, os.listdir(rec))
+            jsonl = os.path.join(rec, wav[0][:-4] + ".jsonl")
+            with open(jsonl) as f:
+                self.assertGreater(sum(1 for _ in f), 40)
+            replay = subprocess.run([HYPED, "replay", os.path.join(rec, wav[0]), "--chat", jsonl, "--chat-box",
+                                     "trailing", "--config", cfg, "--quiet"], capture_output=True, text=True)
+            self.assertEqual(replay.returncode, 0, replay.stderr)
+            replayed = json.loads(replay.stdout)["highlights"]
+            self.assertEqual([(round(h["time_s"], 2), round(h["score"], 3)) for h in replayed],
+                             [(round(h["time_s"], 2), round(h["score"], 3)) for h in found])
 
 
 if __name__ == "__main__":

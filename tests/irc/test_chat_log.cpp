@@ -80,3 +80,18 @@ TEST_CASE("emote weight turns emotes into extra message weight") {
   CHECK(m[0].weight == 1.0f);
   CHECK(m[1].weight == 2.0f);
 }
+
+TEST_CASE("a recorded weight round-trips and is used as is") {
+  ChatLogEntry e;
+  e.t_s = 20.75;
+  e.weight = 3.5f;
+  const std::string line = to_jsonl(e);
+  CHECK(line == R"({"t":20.75,"user":"","text":"","emotes":0,"weight":3.5})");
+  const auto log = parse_chat_log(line + "\n" + R"({"t":21,"user":"u","text":"x","emotes":2})" + "\n", "rec.jsonl");
+  DetectorParams p;
+  p.emote_weight = 0.5;
+  const auto m = to_chat_messages(log, p);
+  REQUIRE(m.size() == 2);
+  CHECK(m[0].weight == 3.5f);
+  CHECK(m[1].weight == 2.0f);
+}
