@@ -131,14 +131,14 @@ class WavRecorder {
 class ChannelDetector {
  public:
   ChannelDetector(std::string name, const DetectorParams& p, std::unique_ptr<WavRecorder> recorder,
-                  std::unique_ptr<std::ofstream> chat_recorder)
+                  std::string chat_record_path)
       : name_(std::move(name)),
         p_(p),
         backend_(make_cpu_backend(p, 1)),
         blocker_(p.hop_len()),
         picker_(p),
         recorder_(std::move(recorder)),
-        chat_recorder_(std::move(chat_recorder)) {
+        chat_record_path_(std::move(chat_record_path)) {
     backend_->prime_chat(std::vector<float>(static_cast<std::size_t>(std::max(0, p.chat_box_hops() - 1)), 0.0f));
   }
 
@@ -166,14 +166,7 @@ class ChannelDetector {
     if (bin > next_frame_ + 7200) return;  // an hour ahead: a wrong clock, not chat
     const long long used = std::max(bin, next_frame_);
     chat_bins_[used] += weight;
-    if (chat_recorder_) {
-      // Recorded at the centre of the bin it counted in, with its weight: `hyped replay WAV --chat
-      // JSONL --chat-box trailing` then feeds the detector exactly what it saw live.
-      ChatLogEntry e;
-      e.t_s = p_.frame_time_s(used);
-      e.weight = weight;
-      *chat_recorder_ << to_jsonl(e) << std::endl;
-    }
+    if (!chat_record_path_.empty()) record_chat(p_.frame_time_s(used), weight);
   }
 
  private:
@@ -249,7 +242,27 @@ class ChannelDetector {
   std::unique_ptr<Backend> backend_;
   HopBlocker blocker_;
   PeakPicker picker_;
+  // Recorded at the centre of the bin it counted in, with its weight: `hyped replay WAV --chat JSONL
+  // --chat-box trailing` then feeds the detector exactly what it saw live. The file appears with the
+  // first message, so an audio-only session leaves none.
+  void record_chat(double t_s, float weight) {
+    if (!chat_recorder_) {
+      chat_recorder_ = std::make_unique<std::ofstream>(chat_record_path_);
+      if (!*chat_recorder_) {
+        spdlog::error("[{}] cannot write '{}': chat is not recorded", name_, chat_record_path_);
+        chat_record_path_.clear();
+        return;
+      }
+      spdlog::info("[{}] recording chat to {}", name_, chat_record_path_);
+    }
+    ChatLogEntry e;
+    e.t_s = t_s;
+    e.weight = weight;
+    *chat_recorder_ << to_jsonl(e) << std::endl;
+  }
+
   std::unique_ptr<WavRecorder> recorder_;
+  std::string chat_record_path_;                  // empty: chat is not recorded
   std::unique_ptr<std::ofstream> chat_recorder_;  // JSONL beside the WAV, in its time base
   std::deque<Anchor> anchors_;
   double expected_stream_s_ = 0;
@@ -473,15 +486,14 @@ std::vector<LiveChannelReport> LiveSession::run() {
   if (!s.opt.record_dir.empty()) std::filesystem::create_directories(s.opt.record_dir);
   for (const auto& ch : s.channels) {
     std::unique_ptr<WavRecorder> rec;
-    std::unique_ptr<std::ofstream> chat_rec;
+    std::string chat_path;
     if (!s.opt.record_dir.empty()) {
       const auto stem = std::filesystem::path(s.opt.record_dir) / (safe_file_name(ch->name) + "-" + stamp);
       rec = std::make_unique<WavRecorder>(stem.string() + ".wav", p.sample_rate_hz);
-      chat_rec = std::make_unique<std::ofstream>(stem.string() + ".jsonl");
-      if (!*chat_rec) throw std::runtime_error("cannot write '" + stem.string() + ".jsonl'");
-      spdlog::info("[{}] recording decoded audio to {} and chat to {}.jsonl", ch->name, rec->path(), stem.string());
+      chat_path = stem.string() + ".jsonl";
+      spdlog::info("[{}] recording decoded audio to {}", ch->name, rec->path());
     }
-    auto det = std::make_unique<ChannelDetector>(ch->name, p, std::move(rec), std::move(chat_rec));
+    auto det = std::make_unique<ChannelDetector>(ch->name, p, std::move(rec), std::move(chat_path));
     det->on_highlight = &on_highlight;
     det->on_hop = &on_hop;
     s.detectors.push_back(std::move(det));
