@@ -9,6 +9,7 @@ import http.server
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -198,7 +199,8 @@ class ServeLive(unittest.TestCase):
 class OverlayInChromium(unittest.TestCase):
     def test_overlay_shows_meter_and_highlight_toast(self):
         self.assertTrue(shutil.which("chromium"), "chromium is required (Debian package chromium)")
-        with tempfile.TemporaryDirectory(prefix="hyped_overlay_") as d:
+        # Chromium's helper processes may still write to the profile as it goes: let cleanup tolerate that.
+        with tempfile.TemporaryDirectory(prefix="hyped_overlay_", ignore_cleanup_errors=True) as d:
             media, chat = make_media(d, "overlay.mp4", 150, [70])
             port, cdp_port = free_port(), free_port()
             replay = subprocess.Popen([HYPED, "replay", media, "--chat", chat, "--serve", f"127.0.0.1:{port}",
@@ -207,7 +209,7 @@ class OverlayInChromium(unittest.TestCase):
                                        "--no-first-run", "--disable-background-networking", "--disable-component-update",
                                        "--disable-sync", f"--user-data-dir={d}/profile", "--window-size=800,450",
                                        f"--remote-debugging-port={cdp_port}", "about:blank"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
             try:
                 wait_http(f"http://127.0.0.1:{port}/healthz")
                 page = None
@@ -222,7 +224,7 @@ class OverlayInChromium(unittest.TestCase):
                 with open(os.path.join(os.environ.get("HYPED_SCREENSHOT_DIR", d), "overlay.png"), "wb") as f:
                     f.write(png)
             finally:
-                chrome.kill()
+                os.killpg(chrome.pid, signal.SIGKILL)  # the browser and every helper process it started
                 replay.kill()
                 chrome.wait()
                 replay.wait()
