@@ -203,11 +203,9 @@ std::string to_jsonl(const ChatLogEntry& e) {
 }
 
 std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const DetectorParams& p) {
-  std::vector<ChatMessage> out;
-  out.reserve(log.entries.size());
-  for (const auto& e : log.entries)
-    out.push_back({e.t_s, e.weight ? *e.weight : static_cast<float>(1.0 + p.emote_weight * e.emotes)});
-  return out;
+  ChatWeights w;
+  w.emote = p.emote_weight;
+  return to_chat_messages(log, w);
 }
 
 std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const ChatWeights& w) {
