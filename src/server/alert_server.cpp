@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <future>
 #include <stdexcept>
 
@@ -27,45 +28,69 @@ void parse_listen_address(const std::string& s, ServerOptions& out) {
   out.port = static_cast<unsigned short>(p);
 }
 
-AlertServer::Impl::Impl(ServerOptions o) : opt(std::move(o)) {
-  webhooks = std::make_unique<WebhookSender>(ioc, metrics, opt);
+unsigned io_thread_count(const ServerOptions& opt) {
+  if (opt.io_threads > 0) return opt.io_threads;
+  return std::clamp(std::thread::hardware_concurrency() / 2, 1u, 8u);
+}
+
+namespace {
+std::vector<std::unique_ptr<ServerShard>> make_shards(unsigned n) {
+  std::vector<std::unique_ptr<ServerShard>> out;
+  for (unsigned i = 0; i < n; ++i) out.push_back(std::make_unique<ServerShard>());
+  return out;
+}
+}  // namespace
+
+AlertServer::Impl::Impl(ServerOptions o)
+    : opt(std::move(o)), shards(make_shards(io_thread_count(opt))), acceptor(hub()) {
+  webhooks = std::make_unique<WebhookSender>(hub(), metrics, opt);
 }
 
 AlertServer::Impl::~Impl() = default;
 
 void AlertServer::Impl::do_accept() {
-  // One thread runs the io_context: sessions need no strands.
-  acceptor.async_accept(ioc, [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+  // Round robin: each connection lives on one shard from its first byte on.
+  ServerShard& shard = *shards[next_shard++ % shards.size()];
+  acceptor.async_accept(shard.ioc, [self = shared_from_this(), &shard](beast::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !self->acceptor.is_open()) return;
-    if (!ec) start_http_session(self, std::move(socket));
-    else spdlog::warn("accept: {}", ec.message());  // e.g. out of file descriptors: keep serving the rest
+    if (!ec)
+      net::post(shard.ioc, [self, &shard, socket = std::move(socket)]() mutable {
+        start_http_session(self, shard, std::move(socket));
+      });
+    else
+      spdlog::warn("accept: {}", ec.message());  // e.g. out of file descriptors: keep serving the rest
     self->do_accept();
   });
 }
 
-void AlertServer::Impl::join(const std::shared_ptr<WsSession>& s) {
+void AlertServer::Impl::join(ServerShard& shard, const std::shared_ptr<WsSession>& s) {
   if (finishing) return s->close_after_queue(websocket::close_code::going_away, "server is shutting down");
-  clients.insert(s);
+  shard.clients.insert(s);
   ++metrics.clients_total;
-  metrics.clients = static_cast<long long>(clients.size());
+  ++metrics.clients;
+  std::string hello;
+  {
+    std::lock_guard lock(state_mu);
+    hello = R"({"type":"hello","server":"hyped","backend":")" + backend + "\"}";
+  }
   // Tells the client it is now on the fan-out list: everything published from here on reaches it.
-  s->send_control(std::make_shared<const std::string>(R"({"type":"hello","server":"hyped","backend":")" + backend + "\"}"));
+  s->send_control(std::make_shared<const std::string>(std::move(hello)));
 }
 
-void AlertServer::Impl::leave(const std::shared_ptr<WsSession>& s) {
-  clients.erase(s);
-  metrics.clients = static_cast<long long>(clients.size());
+void AlertServer::Impl::leave(ServerShard& shard, const std::shared_ptr<WsSession>& s) {
+  if (shard.clients.erase(s) > 0) --metrics.clients;
 }
 
-void AlertServer::Impl::broadcast_highlight(const std::string& channel, const std::shared_ptr<const std::string>& msg,
-                                            double score) {
+void AlertServer::Impl::broadcast_highlight(ServerShard& shard, const std::string& channel,
+                                            const std::shared_ptr<const std::string>& msg, double score) {
   // Copy: a send may disconnect a slow client, which erases it from `clients`.
-  const std::vector<std::shared_ptr<WsSession>> now(clients.begin(), clients.end());
+  const std::vector<std::shared_ptr<WsSession>> now(shard.clients.begin(), shard.clients.end());
   for (const auto& c : now) c->send_highlight(channel, msg, score);
 }
 
-void AlertServer::Impl::broadcast_score(const std::string& channel, const std::shared_ptr<const std::string>& msg) {
-  const std::vector<std::shared_ptr<WsSession>> now(clients.begin(), clients.end());
+void AlertServer::Impl::broadcast_score(ServerShard& shard, const std::string& channel,
+                                        const std::shared_ptr<const std::string>& msg) {
+  const std::vector<std::shared_ptr<WsSession>> now(shard.clients.begin(), shard.clients.end());
   for (const auto& c : now) c->send_score(channel, msg);
 }
 
@@ -93,11 +118,11 @@ void AlertServer::start() {
     throw std::runtime_error("cannot serve on " + s.opt.address + ":" + std::to_string(s.opt.port) + ": " + ec.message());
   if (s.opt.token.empty() && !addr.is_loopback())
     spdlog::warn("serving on {} without a token: anyone who can reach it can read the alerts", s.opt.address);
-  spdlog::info("serving alerts on http://{}:{}/ (websocket /ws, overlay /overlay)", s.opt.address, port());
+  spdlog::info("serving alerts on http://{}:{}/ (websocket /ws, overlay /overlay; {} io thread{})", s.opt.address, port(),
+               s.shards.size(), s.shards.size() == 1 ? "" : "s");
   s.do_accept();
-  s.thread = std::thread([impl = impl_] {
-    impl->ioc.run();
-  });
+  for (auto& sh : s.shards) sh->thread = std::thread([impl = impl_, &ioc = sh->ioc] { ioc.run(); });
+  s.started = true;
 }
 
 unsigned short AlertServer::port() const {
@@ -107,73 +132,81 @@ unsigned short AlertServer::port() const {
 }
 
 void AlertServer::publish_highlight(const std::string& channel, const Highlight& h, std::chrono::system_clock::time_point wall) {
+  Impl& s = *impl_;
   auto msg = std::make_shared<const std::string>(highlight_message(channel, h, wall));
-  net::post(impl_->ioc, [impl = impl_, channel, h, wall, msg] {
-    ++impl->metrics.alerts[channel];
-    impl->history.push_back({channel, h, wall});
-    while (impl->history.size() > impl->opt.history_limit) impl->history.pop_front();
-    impl->broadcast_highlight(channel, msg, h.score);
-    impl->webhooks->post(msg, channel + "/" + std::to_string(h.id));
-  });
+  {
+    // Before any client hears of it, so a client that asks /api/highlights next finds it there.
+    std::lock_guard lock(s.state_mu);
+    ++s.metrics.alerts[channel];
+    s.history.push_back({channel, h, wall});
+    while (s.history.size() > s.opt.history_limit) s.history.pop_front();
+  }
+  const double score = h.score;
+  s.on_every_shard([channel, msg, score](Impl& impl, ServerShard& shard) { impl.broadcast_highlight(shard, channel, msg, score); });
+  if (s.webhooks->enabled())
+    net::post(s.hub(), [impl = impl_, msg, key = channel + "/" + std::to_string(h.id)] { impl->webhooks->post(msg, key); });
 }
 
 void AlertServer::publish_score(const std::string& channel, double time_s, const HopFeatures& f) {
   auto msg = std::make_shared<const std::string>(score_message(channel, time_s, f));
-  net::post(impl_->ioc, [impl = impl_, channel, msg] { impl->broadcast_score(channel, msg); });
+  impl_->on_every_shard([channel, msg](Impl& impl, ServerShard& shard) { impl.broadcast_score(shard, channel, msg); });
 }
 
 void AlertServer::set_backend(const std::string& name) {
-  net::post(impl_->ioc, [impl = impl_, name] { impl->backend = name; });
+  std::lock_guard lock(impl_->state_mu);
+  impl_->backend = name;
 }
 
 void AlertServer::set_channel_status(const ChannelStatus& st) {
-  net::post(impl_->ioc, [impl = impl_, st] {
-    impl->channels[st.name] = st;
-    impl->metrics.ingest_lag_s[st.name] = st.ingest_lag_s;
-  });
+  std::lock_guard lock(impl_->state_mu);
+  impl_->channels[st.name] = st;
+  impl_->metrics.ingest_lag_s[st.name] = st.ingest_lag_s;
 }
 
 void AlertServer::observe_tick(double latency_ms) {
-  net::post(impl_->ioc, [impl = impl_, latency_ms] { impl->metrics.observe_tick(latency_ms); });
+  std::lock_guard lock(impl_->state_mu);
+  impl_->metrics.observe_tick(latency_ms);
 }
 
-void AlertServer::count_ingest_drops(long long n) {
-  net::post(impl_->ioc, [impl = impl_, n] { impl->metrics.detector_drops += n; });
-}
+void AlertServer::count_ingest_drops(long long n) { impl_->metrics.detector_drops += n; }
 
 void AlertServer::finish(const std::string& reason, std::chrono::milliseconds grace) {
-  if (!impl_->thread.joinable()) return;
-  std::promise<void> closed;
-  net::post(impl_->ioc, [impl = impl_, reason, &closed] {
-    impl->finishing = true;
-    auto end = std::make_shared<const std::string>(R"({"type":"end","reason":")" + reason + "\"}");
-    for (const auto& c : std::vector<std::shared_ptr<WsSession>>(impl->clients.begin(), impl->clients.end())) {
+  Impl& s = *impl_;
+  if (!s.started) return;
+  // Sessions that finish their handshake from here on are turned away by join().
+  s.finishing = true;
+  auto end = std::make_shared<const std::string>(R"({"type":"end","reason":")" + reason + "\"}");
+  s.on_every_shard([end, reason](Impl&, ServerShard& shard) {
+    for (const auto& c : std::vector<std::shared_ptr<WsSession>>(shard.clients.begin(), shard.clients.end())) {
       c->send_control(end);
       c->close_after_queue(websocket::close_code::normal, reason);
     }
-    closed.set_value();
   });
-  closed.get_future().wait();
   const auto deadline = std::chrono::steady_clock::now() + grace;
   for (;;) {
-    std::promise<bool> idle;
-    net::post(impl_->ioc, [impl = impl_, &idle] { idle.set_value(impl->clients.empty() && impl->webhooks->in_flight() == 0); });
-    if (idle.get_future().get() || std::chrono::steady_clock::now() > deadline) break;
+    std::promise<bool> webhooks_idle;
+    net::post(s.hub(), [impl = impl_, &webhooks_idle] { webhooks_idle.set_value(impl->webhooks->in_flight() == 0); });
+    const bool idle = webhooks_idle.get_future().get() && s.metrics.clients == 0;
+    if (idle || std::chrono::steady_clock::now() > deadline) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   stop();
 }
 
 void AlertServer::stop() {
-  if (!impl_->thread.joinable()) return;
-  net::post(impl_->ioc, [impl = impl_] {
+  Impl& s = *impl_;
+  if (!s.started) return;
+  s.started = false;
+  net::post(s.hub(), [impl = impl_] {
     beast::error_code ec;
     impl->acceptor.close(ec);
-    // Closed sockets, not an abandoned loop: clients see the connection end instead of waiting on it.
-    for (const auto& c : std::vector<std::shared_ptr<WsSession>>(impl->clients.begin(), impl->clients.end())) c->abort();
-    net::post(impl->ioc, [impl] { impl->ioc.stop(); });  // after the aborted operations have completed
   });
-  impl_->thread.join();
+  s.on_every_shard([](Impl&, ServerShard& shard) {
+    // Closed sockets, not an abandoned loop: clients see the connection end instead of waiting on it.
+    for (const auto& c : std::vector<std::shared_ptr<WsSession>>(shard.clients.begin(), shard.clients.end())) c->abort();
+    net::post(shard.ioc, [&shard] { shard.ioc.stop(); });  // after the aborted operations have completed
+  });
+  for (auto& sh : s.shards) sh->thread.join();
 }
 
 }  // namespace hyped

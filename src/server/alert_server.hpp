@@ -1,7 +1,7 @@
 // The alert server: one HTTP + websocket endpoint for clip bots, overlays and monitoring.
 //   /ws            websocket: highlights (and, on request, scores at most 2/s) per subscription
 //   /api/highlights?channel=&since=   /api/status   /metrics   /healthz   /overlay?channel=
-// It runs on its own thread; publish_* may be called from any thread and never wait on a client.
+// It runs on its own io threads; publish_* may be called from any thread and never wait on a client.
 #pragma once
 
 #include <chrono>
@@ -27,7 +27,13 @@ struct ServerOptions {
   std::vector<std::string> webhooks;       // http:// URLs receiving a POST per highlight
   int webhook_attempts = 5;
   std::chrono::milliseconds webhook_backoff{500};
+  // Threads sending to websocket clients; each client stays on one. 0: half the cores, at most 8
+  // (one on a two-core machine, where the detector needs the other).
+  unsigned io_threads = 0;
 };
+
+// The number of io threads `opt.io_threads` asks for (0: chosen from the machine's cores).
+unsigned io_thread_count(const ServerOptions& opt);
 
 // "127.0.0.1:8787", ":8787", "8787" → address and port. Throws std::invalid_argument.
 void parse_listen_address(const std::string& s, ServerOptions& out);
@@ -45,7 +51,7 @@ class AlertServer {
   AlertServer(const AlertServer&) = delete;
   AlertServer& operator=(const AlertServer&) = delete;
 
-  // Binds and starts serving on its own thread. Throws std::runtime_error when it cannot bind.
+  // Binds and starts serving on its own threads. Throws std::runtime_error when it cannot bind.
   void start();
   unsigned short port() const;
 

@@ -78,8 +78,8 @@ ordered_json highlight_json(const StoredHighlight& s) {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(std::shared_ptr<AlertServer::Impl> server, tcp::socket socket)
-      : server_(std::move(server)), stream_(std::move(socket)) {}
+  HttpSession(std::shared_ptr<AlertServer::Impl> server, ServerShard& shard, tcp::socket socket)
+      : server_(std::move(server)), shard_(shard), stream_(std::move(socket)) {}
 
   void run() { do_read(); }
 
@@ -111,7 +111,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (std::find(opt.allowed_origins.begin(), opt.allowed_origins.end(), origin) == opt.allowed_origins.end())
         return respond(text(req, http::status::forbidden, "origin not allowed\n"));
     }
-    std::make_shared<WsSession>(server_, std::move(stream_))->run(std::move(req));
+    std::make_shared<WsSession>(server_, shard_, std::move(stream_))->run(std::move(req));
   }
 
   http::response<http::string_body> text(const http::request<http::string_body>& req, http::status st, std::string body,
@@ -137,6 +137,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       ++s.metrics.unauthorized;
       return text(req, http::status::unauthorized, "missing or wrong token\n");
     }
+    std::lock_guard lock(s.state_mu);  // the detector's thread writes what follows
     if (path == "/metrics") return text(req, http::status::ok, s.metrics.prometheus_text(), "text/plain; version=0.0.4");
     if (path == "/overlay" || path == "/overlay/") return text(req, http::status::ok, overlay_page(), "text/html; charset=utf-8");
     if (path == "/api/highlights") {
@@ -162,10 +163,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                          {"alerts", s.metrics.alerts.count(name) ? s.metrics.alerts.at(name) : 0}});
       const ordered_json out = {{"backend", s.backend},
                                 {"channels", chans},
-                                {"clients", s.metrics.clients},
-                                {"dropped_messages", s.metrics.dropped_messages},
-                                {"ingest_drops", s.metrics.detector_drops},
-                                {"slow_disconnects", s.metrics.slow_disconnects}};
+                                {"clients", s.metrics.clients.load()},
+                                {"dropped_messages", s.metrics.dropped_messages.load()},
+                                {"ingest_drops", s.metrics.detector_drops.load()},
+                                {"slow_disconnects", s.metrics.slow_disconnects.load()}};
       return text(req, http::status::ok, out.dump() + "\n", "application/json");
     }
     return text(req, http::status::not_found, "not found\n");
@@ -188,6 +189,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   using Impl = AlertServer::Impl;
   std::shared_ptr<Impl> server_;
+  ServerShard& shard_;
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -195,8 +197,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 }  // namespace
 
-void start_http_session(const std::shared_ptr<AlertServer::Impl>& server, tcp::socket socket) {
-  std::make_shared<HttpSession>(server, std::move(socket))->run();
+void start_http_session(const std::shared_ptr<AlertServer::Impl>& server, ServerShard& shard, tcp::socket socket) {
+  std::make_shared<HttpSession>(server, shard, std::move(socket))->run();
 }
 
 }  // namespace hyped

@@ -43,22 +43,22 @@ std::string ServerMetrics::prometheus_text() const {
   s << "hyped_detector_tick_seconds_sum " << tick_sum_ms / 1000.0 << '\n';
   s << "hyped_detector_tick_seconds_count " << tick_count << '\n';
   metric("hyped_dropped_messages_total", "counter", "Messages dropped: slow websocket clients and full ingest queues.");
-  s << "hyped_dropped_messages_total{where=\"client\"} " << dropped_messages << '\n';
-  s << "hyped_dropped_messages_total{where=\"ingest\"} " << detector_drops << '\n';
+  s << "hyped_dropped_messages_total{where=\"client\"} " << dropped_messages.load() << '\n';
+  s << "hyped_dropped_messages_total{where=\"ingest\"} " << detector_drops.load() << '\n';
   metric("hyped_clients", "gauge", "Websocket clients connected now.");
-  s << "hyped_clients " << clients << '\n';
+  s << "hyped_clients " << clients.load() << '\n';
   metric("hyped_clients_total", "counter", "Websocket clients accepted.");
-  s << "hyped_clients_total " << clients_total << '\n';
+  s << "hyped_clients_total " << clients_total.load() << '\n';
   metric("hyped_slow_client_disconnects_total", "counter", "Clients disconnected for not keeping up.");
-  s << "hyped_slow_client_disconnects_total " << slow_disconnects << '\n';
+  s << "hyped_slow_client_disconnects_total " << slow_disconnects.load() << '\n';
   metric("hyped_protocol_errors_total", "counter", "Clients closed for malformed messages.");
-  s << "hyped_protocol_errors_total " << protocol_errors << '\n';
+  s << "hyped_protocol_errors_total " << protocol_errors.load() << '\n';
   metric("hyped_unauthorized_total", "counter", "Requests refused for a missing or wrong token.");
-  s << "hyped_unauthorized_total " << unauthorized << '\n';
+  s << "hyped_unauthorized_total " << unauthorized.load() << '\n';
   metric("hyped_webhook_deliveries_total", "counter", "Webhook POSTs by outcome.");
-  s << "hyped_webhook_deliveries_total{result=\"ok\"} " << webhook_ok << '\n';
-  s << "hyped_webhook_deliveries_total{result=\"failed\"} " << webhook_failed << '\n';
-  s << "hyped_webhook_deliveries_total{result=\"retry\"} " << webhook_retries << '\n';
+  s << "hyped_webhook_deliveries_total{result=\"ok\"} " << webhook_ok.load() << '\n';
+  s << "hyped_webhook_deliveries_total{result=\"failed\"} " << webhook_failed.load() << '\n';
+  s << "hyped_webhook_deliveries_total{result=\"retry\"} " << webhook_retries.load() << '\n';
   return s.str();
 }
 

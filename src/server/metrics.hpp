@@ -2,22 +2,26 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <map>
 #include <string>
 
 namespace hyped {
 
+// The counters are bumped by every io thread of the server and need no lock; the maps and the histogram
+// belong to whoever holds the server's state lock.
 struct ServerMetrics {
+  using Counter = std::atomic<long long>;
   std::map<std::string, long long> alerts;         // per channel
   std::map<std::string, double> ingest_lag_s;      // per channel
-  long long dropped_messages = 0;                  // score/highlight messages a slow client lost
-  long long slow_disconnects = 0;
-  long long clients = 0;                           // websocket clients now
-  long long clients_total = 0;
-  long long protocol_errors = 0;                   // clients closed for malformed frames
-  long long unauthorized = 0;
-  long long webhook_ok = 0, webhook_failed = 0, webhook_retries = 0;
-  long long detector_drops = 0;                    // samples/messages the ingest side dropped
+  Counter dropped_messages = 0;                    // score/highlight messages a slow client lost
+  Counter slow_disconnects = 0;
+  Counter clients = 0;                             // websocket clients now
+  Counter clients_total = 0;
+  Counter protocol_errors = 0;                     // clients closed for malformed frames
+  Counter unauthorized = 0;
+  Counter webhook_ok = 0, webhook_failed = 0, webhook_retries = 0;
+  Counter detector_drops = 0;                      // samples/messages the ingest side dropped
 
   // Detector tick latency, milliseconds.
   static constexpr std::array<double, 10> kTickBucketsMs = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100};

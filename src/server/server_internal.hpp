@@ -6,12 +6,15 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include <atomic>
 #include <deque>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include "server/alert_server.hpp"
 #include "server/messages.hpp"
@@ -34,28 +37,48 @@ struct StoredHighlight {
   WallClock::time_point wall;
 };
 
-// Everything below runs on the server's single io thread: no locks.
+// One io thread and the websocket clients it serves. A session stays on the shard that accepted it, so
+// its state needs no locks, and a broadcast costs one post per shard; the shards send in parallel.
+struct ServerShard {
+  net::io_context ioc{1};
+  // Keeps run() going while the shard has no client yet; stop() ends it.
+  net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(ioc);
+  std::unordered_set<std::shared_ptr<WsSession>> clients;  // only touched on this shard's thread
+  std::thread thread;
+};
+
 struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   explicit Impl(ServerOptions o);
   ~Impl();
 
+  net::io_context& hub() { return shards.front()->ioc; }  // the acceptor and the webhooks run here
   void do_accept();
-  void broadcast_highlight(const std::string& channel, const std::shared_ptr<const std::string>& msg, double score);
-  void broadcast_score(const std::string& channel, const std::shared_ptr<const std::string>& msg);
-  void join(const std::shared_ptr<WsSession>& s);
-  void leave(const std::shared_ptr<WsSession>& s);
+  // On the shard's thread.
+  void broadcast_highlight(ServerShard& shard, const std::string& channel, const std::shared_ptr<const std::string>& msg,
+                           double score);
+  void broadcast_score(ServerShard& shard, const std::string& channel, const std::shared_ptr<const std::string>& msg);
+  void join(ServerShard& shard, const std::shared_ptr<WsSession>& s);
+  void leave(ServerShard& shard, const std::shared_ptr<WsSession>& s);
+  // Runs `f(*this, shard)` on every shard's thread.
+  template <class F>
+  void on_every_shard(F f) {
+    for (auto& sh : shards) net::post(sh->ioc, [self = shared_from_this(), &shard = *sh, f] { f(*self, shard); });
+  }
 
   ServerOptions opt;
-  net::io_context ioc{1};
-  tcp::acceptor acceptor{ioc};
-  std::thread thread;
+  std::vector<std::unique_ptr<ServerShard>> shards;
+  tcp::acceptor acceptor;
+  std::size_t next_shard = 0;  // accept loop only
+  bool started = false;
+  std::atomic<bool> finishing{false};
   ServerMetrics metrics;
+  std::unique_ptr<WebhookSender> webhooks;  // hub thread only
+
+  // What the HTTP API reads from any shard while the detector's thread writes it.
+  std::mutex state_mu;
   std::string backend = "cpu";
   std::map<std::string, ChannelStatus> channels;
   std::deque<StoredHighlight> history;
-  std::unordered_set<std::shared_ptr<WsSession>> clients;
-  std::unique_ptr<WebhookSender> webhooks;
-  bool finishing = false;
 };
 
 // Whether the request carries the configured token (?token= or Authorization: Bearer).
@@ -65,7 +88,7 @@ std::string query_param(std::string_view target, std::string_view key);
 std::string_view target_path(std::string_view target);
 
 // Serves one HTTP connection; hands websocket upgrades of /ws to a WsSession.
-void start_http_session(const std::shared_ptr<AlertServer::Impl>& server, tcp::socket socket);
+void start_http_session(const std::shared_ptr<AlertServer::Impl>& server, ServerShard& shard, tcp::socket socket);
 
 const std::string& overlay_page();
 

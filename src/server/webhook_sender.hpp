@@ -19,6 +19,7 @@ class WebhookSender {
  public:
   WebhookSender(net::io_context& ioc, ServerMetrics& metrics, const ServerOptions& opt);
   void post(const std::shared_ptr<const std::string>& body, const std::string& highlight_key);
+  bool enabled() const { return !urls_.empty(); }
   int in_flight() const { return *in_flight_; }
 
  private:

@@ -10,8 +10,8 @@ namespace {
 constexpr auto kScoreInterval = std::chrono::milliseconds(500);  // at most 2 score messages a second
 }
 
-WsSession::WsSession(std::shared_ptr<AlertServer::Impl> server, beast::tcp_stream stream)
-    : server_(std::move(server)), ws_(std::move(stream)) {}
+WsSession::WsSession(std::shared_ptr<AlertServer::Impl> server, ServerShard& shard, beast::tcp_stream stream)
+    : server_(std::move(server)), shard_(shard), ws_(std::move(stream)) {}
 
 void WsSession::run(http::request<http::string_body> req) {
   beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
@@ -36,7 +36,7 @@ void WsSession::run(http::request<http::string_body> req) {
 
 void WsSession::on_accept(beast::error_code ec) {
   if (ec) return drop();
-  server_->join(shared_from_this());
+  server_->join(shard_, shared_from_this());
   do_read();
 }
 
@@ -157,7 +157,7 @@ void WsSession::abort() {
 void WsSession::drop() {
   if (gone_) return;
   gone_ = true;
-  server_->leave(shared_from_this());
+  server_->leave(shard_, shared_from_this());
 }
 
 }  // namespace hyped

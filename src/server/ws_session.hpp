@@ -13,7 +13,7 @@ namespace hyped {
 
 class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(std::shared_ptr<AlertServer::Impl> server, beast::tcp_stream stream);
+  WsSession(std::shared_ptr<AlertServer::Impl> server, ServerShard& shard, beast::tcp_stream stream);
   void run(http::request<http::string_body> req);
 
   // Queues a message unless the subscription filters it out. Scores are dropped first when the queue
@@ -42,6 +42,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   void drop();
 
   std::shared_ptr<AlertServer::Impl> server_;
+  ServerShard& shard_;  // every handler runs on its thread
   websocket::stream<beast::tcp_stream> ws_;
   beast::flat_buffer buffer_;
   std::deque<Outgoing> queue_;

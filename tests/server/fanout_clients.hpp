@@ -1,7 +1,9 @@
-// Many real websocket clients on one io thread, recording when each highlight id reached each client.
+// Many real websocket clients on one or more io threads, recording when each highlight id reached each
+// client.
 // Used by the fan-out tests and by tools/bench_fanout.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -18,9 +20,10 @@ using Clock = std::chrono::steady_clock;
 
 class FanoutClients {
  public:
-  FanoutClients(unsigned short port, int n) {
+  FanoutClients(unsigned short port, int n, int threads = 1) {
+    for (int t = 0; t < std::max(1, threads); ++t) iocs_.push_back(std::make_unique<net::io_context>(1));
     for (int i = 0; i < n; ++i) {
-      auto c = std::make_unique<Client>(ioc_);
+      auto c = std::make_unique<Client>(*iocs_[static_cast<std::size_t>(i) % iocs_.size()]);
       c->ws.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
       c->ws.handshake("127.0.0.1", "/ws");
       beast::flat_buffer hello;
@@ -28,11 +31,11 @@ class FanoutClients {
       clients_.push_back(std::move(c));
     }
     for (auto& c : clients_) read(*c);
-    thread_ = std::thread([this] { ioc_.run(); });
+    for (auto& ioc : iocs_) threads_.emplace_back([&ioc = *ioc] { ioc.run(); });
   }
   ~FanoutClients() {
-    ioc_.stop();
-    thread_.join();
+    for (auto& ioc : iocs_) ioc->stop();
+    for (auto& t : threads_) t.join();
   }
 
   // Waits until every client holds `count` highlights; false on timeout.
@@ -105,10 +108,10 @@ class FanoutClients {
     });
   }
 
-  net::io_context ioc_;
+  std::vector<std::unique_ptr<net::io_context>> iocs_;
   std::vector<std::unique_ptr<Client>> clients_;
   std::mutex mu_;
-  std::thread thread_;
+  std::vector<std::thread> threads_;
 };
 
 // A client that completes the handshake and then never reads: the worst subscriber there is.

@@ -32,6 +32,7 @@ ServerOptions loopback(std::string token = "") {
   ServerOptions o;
   o.port = 0;
   o.token = std::move(token);
+  o.io_threads = 2;  // clients land on different threads, as on a real machine
   return o;
 }
 

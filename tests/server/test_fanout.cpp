@@ -32,14 +32,15 @@ double percentile(std::vector<double> v, double p) {
 
 }  // namespace
 
-TEST_CASE("1,000 clients each receive every highlight, in order, while one client never reads") {
+TEST_CASE("1,000 clients spread over io threads each receive every highlight, in order, while one never reads") {
   ServerOptions opt;
   opt.port = 0;
   opt.client_queue_limit = 64;
+  opt.io_threads = 3;
   AlertServer server(opt);
   server.start();
   test::StalledClient stalled(server.port());
-  test::FanoutClients clients(server.port(), 1000);
+  test::FanoutClients clients(server.port(), 1000, 2);
 
   std::map<int, test::Clock::time_point> published;
   const int n = 20;
@@ -57,12 +58,16 @@ TEST_CASE("1,000 clients each receive every highlight, in order, while one clien
   std::printf("fan-out to 1000 clients with a stalled one: p50 %.2f ms, p99 %.2f ms\n", percentile(lat, 0.5),
               percentile(lat, 0.99));
   CHECK(percentile(lat, 0.99) < 1000.0);  // nobody waits on the stalled client
+  const std::string metrics = test::http_get(server.port(), "/metrics").body;
+  CHECK(metrics.find("hyped_clients 1001\n") != std::string::npos);  // counted across every io thread
+  CHECK(metrics.find("hyped_alerts_total{channel=\"chan\"} 20\n") != std::string::npos);
 }
 
 TEST_CASE("a client that never reads loses its queue and is disconnected; the others get everything") {
   ServerOptions opt;
   opt.port = 0;
   opt.client_queue_limit = 256;
+  opt.io_threads = 1;
   AlertServer server(opt);
   server.start();
   test::StalledClient stalled(server.port());
