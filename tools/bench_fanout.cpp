@@ -3,9 +3,10 @@
 // own; publish times travel in the highlight's time_s as steady-clock seconds (CLOCK_MONOTONIC is
 // shared by both processes).
 //   bench_fanout [--clients 1000] [--messages 100] [--interval-ms 20] [--stalled 1] [--threads 0]
-//                [--client-threads 1]
+//                [--client-threads 1] [--client-spin 0]
 // --threads is the server's io_threads (0: its default for this machine); --client-threads spreads the
-// receiving clients over that many threads.
+// receiving clients over that many threads; --client-spin 1 makes them poll instead of sleeping (on
+// loopback the server otherwise pays for waking each sleeping client, which remote clients never cost).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -61,7 +62,7 @@ double pct(std::vector<double>& v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  int clients = 1000, messages = 100, interval_ms = 20, stalled = 1, threads = 0, client_threads = 1;
+  int clients = 1000, messages = 100, interval_ms = 20, stalled = 1, threads = 0, client_threads = 1, client_spin = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     const int v = std::atoi(argv[i + 1]);
@@ -71,10 +72,11 @@ int main(int argc, char** argv) {
     else if (a == "--stalled") stalled = v;
     else if (a == "--threads") threads = v;
     else if (a == "--client-threads") client_threads = v;
+    else if (a == "--client-spin") client_spin = v;
     else {
       std::fprintf(stderr,
                    "usage: bench_fanout [--clients N] [--messages M] [--interval-ms T] [--stalled S] [--threads T]"
-                   " [--client-threads C]\n");
+                   " [--client-threads C] [--client-spin 0|1]\n");
       return 2;
     }
   }
@@ -93,7 +95,7 @@ int main(int argc, char** argv) {
   const long rss_before = rss_kib(child);
   std::vector<std::unique_ptr<test::StalledClient>> stuck;
   for (int i = 0; i < stalled; ++i) stuck.push_back(std::make_unique<test::StalledClient>(port));
-  test::FanoutClients fan(port, clients, client_threads);
+  test::FanoutClients fan(port, clients, client_threads, client_spin != 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   const long rss_after = rss_kib(child);
   if (write(go_pipe[1], "g", 1) != 1) return 1;
@@ -104,9 +106,9 @@ int main(int argc, char** argv) {
   waitpid(child, nullptr, 0);
   hyped::ServerOptions asked;
   asked.io_threads = static_cast<unsigned>(threads);
-  std::printf("clients %d (+%d never reading) on %d client thread%s, server io threads %u, %u cores, messages %d every %d ms, "
+  std::printf("clients %d (+%d never reading) on %d %s client thread%s, server io threads %u, %u cores, messages %d every %d ms, "
               "all delivered: %s\n",
-              clients, stalled, client_threads, client_threads == 1 ? "" : "s", hyped::io_thread_count(asked),
+              clients, stalled, client_threads, client_spin ? "polling" : "sleeping", client_threads == 1 ? "" : "s", hyped::io_thread_count(asked),
               std::thread::hardware_concurrency(), messages, interval_ms, all ? "yes" : "NO");
   std::printf("fan-out latency publish -> client receipt: p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms  (%zu samples)\n",
               pct(lat, 0.5), pct(lat, 0.9), pct(lat, 0.99), pct(lat, 1.0), lat.size());

@@ -41,12 +41,16 @@ grep -E "fan-out|test cases|assertions|Status" "$out/test_server.log"
 bench() {
   "$build/tests/server/bench_fanout" "$@" 2>/dev/null | tee -a "$out/bench_fanout.txt"
 }
-step "bench_fanout: 1,000 clients, server io threads 1..8"
-for threads in 1 2 4 8; do
-  bench --clients 1000 --messages 100 --interval-ms 100 --threads "$threads" --client-threads 8
+step "bench_fanout: 1,000 clients, server io threads 1..8, clients sleeping / polling, two trials each"
+for trial in 1 2; do
+  for spin in 0 1; do
+    for threads in 1 2 4 8; do
+      bench --clients 1000 --messages 100 --interval-ms 100 --threads "$threads" --client-threads 4 --client-spin "$spin"
+    done
+  done
 done
 step "bench_fanout: 10,000 clients"
-bench --clients 10000 --messages 50 --interval-ms 250 --threads 8 --client-threads 8
+bench --clients 10000 --messages 50 --interval-ms 250 --threads 8 --client-threads 4 --client-spin 1
 
 if [[ "$tsan" == --tsan ]]; then
   step "server tests under ThreadSanitizer"
