@@ -112,7 +112,9 @@ class FallOff(Scenario):
 
     def listed(self, t):
         idx, ended = super().listed(18.0 if 18.0 <= t < 28.0 else t)
-        return [i for i in idx if not 9 <= i <= 12], ended
+        # When it thaws, the window has moved past 9..12. Listing 8 then 13 would be wrong: sequence
+        # numbers are positional, so 13 would read as 9.
+        return ([i for i in idx if i >= 13] if t >= 28.0 else idx), ended
 
 
 class Discontinuity(Scenario):
