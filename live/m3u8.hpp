@@ -81,9 +81,4 @@ M3u8Result parse_m3u8(std::string_view text);
 // rendition, else the lowest bandwidth. Empty when the master lists nothing.
 std::string choose_audio_uri(const MasterPlaylist& master);
 
-// ISO 8601 date-time ("2026-07-01T00:00:04.000Z", "…+02:00") as Unix seconds.
-std::optional<double> parse_iso8601(std::string_view s);
-// Unix seconds as "2026-07-01T00:00:04.000Z".
-std::string format_iso8601(double epoch_s);
-
 }  // namespace hyped

@@ -30,10 +30,9 @@
 
 #include "app/chat_command.hpp"
 #include "app/config.hpp"
-#include "core/hop_blocker.hpp"
-#include "irc/chat_log.hpp"
-#include "core/peak_picker.hpp"
+#include "app/stream_detector.hpp"
 #include "gpu/backend.hpp"
+#include "irc/chat_log.hpp"
 #include "server/alert_server.hpp"
 #include "server/messages.hpp"
 #include "live/hls_follower.hpp"
@@ -134,16 +133,21 @@ class ChannelDetector {
                   std::string chat_record_path)
       : name_(std::move(name)),
         p_(p),
-        backend_(make_cpu_backend(p, 1)),
-        blocker_(p.hop_len()),
-        picker_(p),
+        detector_(p, make_cpu_backend(p, 1), [this](long long frame) { return chat_for_frame(frame); }),
         recorder_(std::move(recorder)),
         chat_record_path_(std::move(chat_record_path)) {
-    backend_->prime_chat(std::vector<float>(static_cast<std::size_t>(std::max(0, p.chat_box_hops() - 1)), 0.0f));
+    detector_.on_frame = [this](double det_t, const HopFeatures& f) {
+      if (on_hop && *on_hop) (*on_hop)(name_, map_time(det_t, &Anchor::stream_s), f);
+    };
+    detector_.on_highlight = [this](const Highlight& hl) { emit(hl); };
+    detector_.on_tick = [this](double ms) {
+      if (on_tick && *on_tick) (*on_tick)(ms);
+    };
   }
 
   std::function<void(const LiveHighlight&)>* on_highlight = nullptr;
   std::function<void(const std::string&, double, const HopFeatures&)>* on_hop = nullptr;
+  std::function<void(double)>* on_tick = nullptr;
   long long highlights = 0;
 
   void push(const AudioChunk& c) {
@@ -156,14 +160,14 @@ class ChannelDetector {
     expected_stream_s_ = c.stream_s + static_cast<double>(c.samples.size()) / rate;
     samples_in_ += static_cast<long long>(c.samples.size());
     if (recorder_) recorder_->write(c.samples);
-    blocker_.append(c.samples);
-    if (const int blocks = blocker_.whole_blocks(); blocks > 0) process(blocks);
+    detector_.push(c.samples);
   }
 
   void add_chat(double t, bool wall, float weight) {
     const double det_t = wall ? det_time_of(t, &Anchor::wall_s) : det_time_of(t, &Anchor::stream_s);
     const auto bin = static_cast<long long>(std::floor((det_t - p_.frame_s / 2) / p_.hop_s + 0.5));
     if (bin > next_frame_ + 7200) return;  // an hour ahead: a wrong clock, not chat
+    // A message for a frame already scored counts in the next one: late, but not lost.
     const long long used = std::max(bin, next_frame_);
     chat_bins_[used] += weight;
     if (!chat_record_path_.empty()) record_chat(p_.frame_time_s(used), weight);
@@ -196,31 +200,14 @@ class ChannelDetector {
     return static_cast<double>(a->det_sample) / p_.sample_rate_hz + (t - a->*field);
   }
 
-  void process(int blocks) {
-    const long long lag = p_.frame_hops() - 1;
-    chat_tick_.assign(static_cast<std::size_t>(blocks), 0.0f);
-    out_tick_.resize(static_cast<std::size_t>(blocks));
-    for (int h = 0; h < blocks; ++h) {
-      const long long frame = blocks_done_ + h - lag;
-      if (frame < 0) continue;
-      float sum = 0;
-      while (!chat_bins_.empty() && chat_bins_.begin()->first <= frame) {
-        sum += chat_bins_.begin()->second;
-        chat_bins_.erase(chat_bins_.begin());
-      }
-      chat_tick_[static_cast<std::size_t>(h)] = sum;
-      next_frame_ = frame + 1;
+  float chat_for_frame(long long frame) {
+    float sum = 0;
+    while (!chat_bins_.empty() && chat_bins_.begin()->first <= frame) {
+      sum += chat_bins_.begin()->second;
+      chat_bins_.erase(chat_bins_.begin());
     }
-    backend_->tick(blocker_.front(blocks), chat_tick_, blocks, out_tick_);
-    blocker_.drop(blocks);
-    for (int h = 0; h < blocks; ++h) {
-      const long long frame = blocks_done_ + h - lag;
-      if (frame < 0) continue;
-      const HopFeatures& f = out_tick_[static_cast<std::size_t>(h)];
-      if (on_hop && *on_hop) (*on_hop)(name_, map_time(p_.frame_time_s(frame), &Anchor::stream_s), f);
-      if (auto hl = picker_.push(frame, f)) emit(std::move(*hl));
-    }
-    blocks_done_ += blocks;
+    next_frame_ = frame + 1;
+    return sum;
   }
 
   void emit(Highlight hl) {
@@ -239,9 +226,10 @@ class ChannelDetector {
 
   std::string name_;
   DetectorParams p_;
-  std::unique_ptr<Backend> backend_;
-  HopBlocker blocker_;
-  PeakPicker picker_;
+  std::map<long long, float> chat_bins_;  // weight per frame, until the detector takes it
+  long long next_frame_ = 0;             // the first frame not yet scored
+  std::deque<Anchor> anchors_;
+  StreamDetector detector_;
   // Recorded at the centre of the bin it counted in, with its weight: `hyped replay WAV --chat JSONL
   // --chat-box trailing` then feeds the detector exactly what it saw live. The file appears with the
   // first message, so an audio-only session leaves none.
@@ -264,14 +252,8 @@ class ChannelDetector {
   std::unique_ptr<WavRecorder> recorder_;
   std::string chat_record_path_;                  // empty: chat is not recorded
   std::unique_ptr<std::ofstream> chat_recorder_;  // JSONL beside the WAV, in its time base
-  std::deque<Anchor> anchors_;
   double expected_stream_s_ = 0;
   long long samples_in_ = 0;
-  long long blocks_done_ = 0;
-  long long next_frame_ = 0;
-  std::map<long long, float> chat_bins_;
-  std::vector<float> chat_tick_;
-  std::vector<HopFeatures> out_tick_;
 };
 
 std::string safe_file_name(const std::string& s) {
@@ -496,6 +478,7 @@ std::vector<LiveChannelReport> LiveSession::run() {
     auto det = std::make_unique<ChannelDetector>(ch->name, p, std::move(rec), std::move(chat_path));
     det->on_highlight = &on_highlight;
     det->on_hop = &on_hop;
+    det->on_tick = &on_tick;
     s.detectors.push_back(std::move(det));
   }
   const auto trust = make_tls_trust(s.opt.ca_file);
@@ -537,6 +520,7 @@ namespace {
 // Feeds the alert server from the detector thread: highlights, scores, and per-channel status.
 void attach_server(LiveSession& session, AlertServer& server) {
   server.set_backend("cpu");
+  session.on_tick = [&server](double ms) { server.observe_tick(ms); };
   session.on_hop = [&server, &session, start = std::chrono::steady_clock::now(),
                     last = std::map<std::string, double>(), reported_drops = 0LL](const std::string& ch, double t,
                                                                                   const HopFeatures& f) mutable {

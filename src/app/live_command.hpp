@@ -71,6 +71,8 @@ class LiveSession {
   // Detector thread. Set before run().
   std::function<void(const LiveHighlight&)> on_highlight;
   std::function<void(const std::string& channel, double stream_time_s, const HopFeatures&)> on_hop;
+  // Each backend tick's duration in milliseconds.
+  std::function<void(double latency_ms)> on_tick;
 
   // Any thread, any time: one chat message (weight 1 + emotes/keywords) for `channel`, at stream time
   // t_s, or at a wall-clock time (an IRC tmi-sent-ts), mapped through the stream's PROGRAM-DATE-TIME.

@@ -15,7 +15,7 @@
 #include "app/config.hpp"
 #include "app/export.hpp"
 #include "app/progress.hpp"
-#include "app/replay_detector.hpp"
+#include "app/stream_detector.hpp"
 #include "server/alert_server.hpp"
 #include "irc/chat_log.hpp"
 #include "live/audio_source.hpp"
@@ -91,7 +91,7 @@ class RealtimePacer {
 
 std::string channel_name_for(const std::string& media) { return std::filesystem::path(media).stem().string(); }
 
-void attach_server(ReplayDetector& detector, AlertServer& server, const std::string& channel) {
+void attach_server(StreamDetector& detector, AlertServer& server, const std::string& channel) {
   server.set_backend(detector.backend().name());
   server.set_channel_status({channel, 0, 0});
   detector.on_highlight = [&server, channel](const Highlight& h) { server.publish_highlight(channel, h); };
@@ -133,7 +133,7 @@ int run_replay(const ReplayOptions& opt) {
   spdlog::info("media: '{}' {} {} Hz {} ch, {}", info.path, info.codec, info.source_rate_hz, info.source_channels,
                info.duration_s > 0 ? clock_time(info.duration_s) : std::string("length unknown"));
 
-  ReplayDetector detector(cfg.detector, make_backend(backend_kind, cfg.detector, 1),
+  StreamDetector detector(cfg.detector, make_backend(backend_kind, cfg.detector, 1),
                           ChatRateSeries(to_chat_messages(chat, chat_weights(cfg)), cfg.detector));
   std::unique_ptr<AlertServer> server;
   if (!opt.serve.empty()) {

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <optional>
 
+#include "core/iso8601.hpp"
 #include "server/server_internal.hpp"
 #include "server/ws_session.hpp"
 
@@ -73,7 +74,7 @@ ordered_json highlight_json(const StoredHighlight& s) {
           {"end_s", r3(h.end_s)},         {"score", r3(h.score)},
           {"audio_z", r3(h.audio_z)},     {"chat_z", r3(h.chat_z)},
           {"chat_rate", r3(h.chat_rate)}, {"reasons", h.reasons},
-          {"wall_time", iso8601(s.wall)}};
+          {"wall_time", format_iso8601(s.wall)}};
 }
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {

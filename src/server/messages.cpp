@@ -1,10 +1,10 @@
 #include "server/messages.hpp"
 
+#include "core/iso8601.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <cmath>
-#include <cstdio>
-#include <ctime>
 
 namespace hyped {
 namespace {
@@ -13,23 +13,12 @@ double r3(double v) { return std::round(v * 1000.0) / 1000.0; }
 double r4(double v) { return std::round(v * 10000.0) / 10000.0; }
 }  // namespace
 
-std::string iso8601(WallClock::time_point t) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  const std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
-
 std::string highlight_message(const std::string& channel, const Highlight& h, WallClock::time_point wall) {
   ordered_json j = {{"type", "highlight"},
                     {"channel", channel},
                     {"id", h.id},
                     {"time_s", r3(h.time_s)},
-                    {"wall_time", iso8601(wall)},
+                    {"wall_time", format_iso8601(wall)},
                     {"score", r4(h.score)},
                     {"audio_z", r4(h.audio_z)},
                     {"chat_z", r4(h.chat_z)},

@@ -21,9 +21,6 @@ std::string highlight_message(const std::string& channel, const Highlight& h, Wa
 // {"type":"score","channel":..,"time_s":..,"score":..,"audio_z":..,"chat_z":..,"chat_rate":..,"rms":..}
 std::string score_message(const std::string& channel, double time_s, const HopFeatures& f);
 
-// "2026-11-25T07:41:02.125Z"
-std::string iso8601(WallClock::time_point t);
-
 struct Subscription {
   std::set<std::string> channels;  // empty: every channel
   double min_score = 0;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "core/iso8601.hpp"
 #include "live/hls_planner.hpp"
 #include "live/m3u8.hpp"
 #include "live/url.hpp"

@@ -1,5 +1,5 @@
 // The CUDA backend against the CPU reference on media made by ffmpeg (tools/make_demo.py): a 16 kHz
-// WAV and its chat log, through the same ReplayDetector the CLI uses, in both z modes. The GPU machine
+// WAV and its chat log, through the same StreamDetector the CLI uses, in both z modes. The GPU machine
 // has no ffmpeg, so the files are made beforehand and named by HYPED_TEST_MEDIA_DIR; without them
 // only this case is skipped.
 #include <doctest/doctest.h>
@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "app/replay_detector.hpp"
+#include "app/stream_detector.hpp"
 #include "irc/chat_log.hpp"
 #include "live/audio_source.hpp"
 #include "parity_check.hpp"
@@ -44,7 +44,7 @@ Media load(const std::string& dir, const DetectorParams& p) {
 }
 
 DetectionResult replay(const DetectorParams& p, std::unique_ptr<Backend> backend, const Media& m, int tick_hops) {
-  ReplayDetector d(p, std::move(backend), ChatRateSeries(m.chat, p), tick_hops);
+  StreamDetector d(p, std::move(backend), ChatRateSeries(m.chat, p), tick_hops);
   d.keep_series(true);
   const std::size_t chunk = 12345;  // not a multiple of anything
   for (std::size_t pos = 0; pos < m.samples.size(); pos += chunk)

@@ -2,9 +2,10 @@
 
 #include <cmath>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
-#include "app/replay_detector.hpp"
+#include "app/stream_detector.hpp"
 
 using namespace hyped;
 
@@ -39,7 +40,7 @@ std::vector<ChatMessage> synth_chat(double seconds, const std::vector<double>& e
 
 DetectionResult run(const DetectorParams& p, const std::vector<float>& x, const std::vector<ChatMessage>& chat,
                     const std::vector<std::size_t>& chunks, int tick_hops = 64) {
-  ReplayDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(chat, p), tick_hops);
+  StreamDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(chat, p), tick_hops);
   d.keep_series(true);
   std::size_t pos = 0, i = 0;
   while (pos < x.size()) {
@@ -155,7 +156,7 @@ TEST_CASE("running mode fires on each burst as it arrives, after warm-up") {
   const std::vector<double> events = {30, 90, 160, 230};  // the first is inside the 60 s warm-up
   const auto x = synth_audio(260, events, 31);
   std::vector<double> fired;
-  ReplayDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(synth_chat(260, events, 32), p));
+  StreamDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(synth_chat(260, events, 32), p));
   d.on_highlight = [&](const Highlight& h) { fired.push_back(h.time_s); };
   d.push(x);
   const DetectionResult r = d.finish();
@@ -165,6 +166,48 @@ TEST_CASE("running mode fires on each burst as it arrives, after warm-up") {
   CHECK(r.series.empty());  // running mode keeps no history unless asked
   CHECK(r.frames == 519);
   CHECK(r.duration_s == doctest::Approx(260.0));
+}
+
+TEST_CASE("chat fed as it arrives scores the same as a trailing chat series") {
+  DetectorParams p;
+  p.chat_centred = false;  // what live runs: no look-ahead
+  const std::vector<double> events = {90, 160, 230};
+  const auto x = synth_audio(260, events, 51);
+  const auto chat = synth_chat(260, events, 52);
+
+  StreamDetector series(p, make_cpu_backend(p, 1), ChatRateSeries(chat, p), 64);
+  series.keep_series(true);
+  series.push(x);
+  const DetectionResult want = series.finish();
+
+  // Messages handed over frame by frame, the way a live channel bins them on the hop grid.
+  std::vector<float> bins(600, 0.0f);
+  for (const ChatMessage& m : chat) bins[static_cast<std::size_t>(std::floor((m.t_s - p.frame_s / 2) / p.hop_s + 0.5))] += m.weight;
+  std::vector<long long> asked;
+  StreamDetector fed(p, make_cpu_backend(p, 1), [&](long long frame) {
+    asked.push_back(frame);
+    return bins[static_cast<std::size_t>(frame)];
+  });
+  fed.keep_series(true);
+  for (std::size_t pos = 0; pos < x.size(); pos += 12345) fed.push(std::span(x).subspan(pos, std::min<std::size_t>(12345, x.size() - pos)));
+  const DetectionResult got = fed.finish();
+
+  REQUIRE(got.series.size() == want.series.size());
+  for (std::size_t f = 0; f < got.series.size(); ++f) CHECK(got.series[f].chat_rate == want.series[f].chat_rate);
+  REQUIRE(got.highlights.size() == want.highlights.size());
+  for (std::size_t i = 0; i < got.highlights.size(); ++i) CHECK(got.highlights[i].time_s == want.highlights[i].time_s);
+  CHECK(got.highlights.size() == 3);
+  REQUIRE(asked.size() == got.series.size());  // once per frame, in order
+  for (std::size_t i = 0; i < asked.size(); ++i) CHECK(asked[i] == static_cast<long long>(i));
+}
+
+TEST_CASE("a fed detector refuses modes that would need chat from the future") {
+  DetectorParams p;
+  p.chat_centred = true;
+  CHECK_THROWS_AS(StreamDetector(p, make_cpu_backend(p, 1), [](long long) { return 0.0f; }), std::invalid_argument);
+  p.chat_centred = false;
+  p.z_mode = ZMode::Global;
+  CHECK_THROWS_AS(StreamDetector(p, make_cpu_backend(p, 1), [](long long) { return 0.0f; }), std::invalid_argument);
 }
 
 TEST_CASE("spectral features respond to a bright burst") {

@@ -1,11 +1,12 @@
-#include "app/replay_detector.hpp"
+#include "app/stream_detector.hpp"
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 namespace hyped {
 
-ReplayDetector::ReplayDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, ChatRateSeries chat,
+StreamDetector::StreamDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, ChatRateSeries chat,
                                int tick_hops)
     : p_(p),
       backend_(std::move(backend)),
@@ -22,20 +23,38 @@ ReplayDetector::ReplayDetector(const DetectorParams& p, std::unique_ptr<Backend>
   backend_->prime_chat(history);
 }
 
-void ReplayDetector::push(std::span<const float> samples) {
+StreamDetector::StreamDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, ChatFeed chat_for_frame,
+                               int tick_hops)
+    : p_(p),
+      backend_(std::move(backend)),
+      feed_(std::move(chat_for_frame)),
+      tick_hops_(std::max(0, tick_hops)),
+      blocker_(p.hop_len()),
+      picker_(p) {
+  if (p_.z_mode != ZMode::Running || p_.chat_lookahead_hops() != 0)
+    throw std::invalid_argument("a detector fed chat as it arrives needs running z-scores and a trailing chat box");
+  backend_->prime_chat(std::vector<float>(static_cast<std::size_t>(std::max(0, p_.chat_box_hops() - 1)), 0.0f));
+}
+
+void StreamDetector::push(std::span<const float> samples) {
   samples_seen_ += static_cast<long long>(samples.size());
   blocker_.append(samples);
+  if (tick_hops_ == 0) {
+    if (const int blocks = blocker_.whole_blocks(); blocks > 0) process(blocks);
+    return;
+  }
   while (blocker_.whole_blocks() >= tick_hops_) process(tick_hops_);
 }
 
-void ReplayDetector::process(int blocks) {
+void StreamDetector::process(int blocks) {
   const long long lag = p_.frame_hops() - 1;  // blocks before the first whole frame
   const int lookahead = p_.chat_lookahead_hops();
   chat_tick_.resize(static_cast<std::size_t>(blocks));
   out_tick_.resize(static_cast<std::size_t>(blocks));
   for (int h = 0; h < blocks; ++h) {
     const long long frame = blocks_done_ + h - lag;
-    chat_tick_[static_cast<std::size_t>(h)] = frame >= 0 ? chat_.count(frame + lookahead) : 0.0f;
+    if (frame < 0) chat_tick_[static_cast<std::size_t>(h)] = 0.0f;
+    else chat_tick_[static_cast<std::size_t>(h)] = feed_ ? feed_(frame) : chat_.count(frame + lookahead);
   }
   const auto t0 = std::chrono::steady_clock::now();
   backend_->tick(blocker_.front(blocks), chat_tick_, blocks, out_tick_);
@@ -57,7 +76,7 @@ void ReplayDetector::process(int blocks) {
 
 // The seed's chat series ends with the audio (zero padding beyond it); the streaming box looked ahead
 // into chat after the last frame, so the last frames are re-smoothed without it.
-void ReplayDetector::trim_chat_at_end() {
+void StreamDetector::trim_chat_at_end() {
   const auto n = static_cast<long long>(result_.series.size());
   const int k = p_.chat_box_hops();
   const int pad = k / 2;
@@ -71,12 +90,12 @@ void ReplayDetector::trim_chat_at_end() {
   }
 }
 
-void ReplayDetector::emit(Highlight hl) {
+void StreamDetector::emit(Highlight hl) {
   if (on_highlight) on_highlight(hl);
   result_.highlights.push_back(std::move(hl));
 }
 
-DetectionResult ReplayDetector::finish() {
+DetectionResult StreamDetector::finish() {
   if (int left = blocker_.whole_blocks(); left > 0) process(left);
   result_.duration_s = seconds_seen();
   if (p_.z_mode == ZMode::Global) {
