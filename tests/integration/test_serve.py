@@ -8,6 +8,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -47,8 +48,9 @@ def wait_http(url, timeout=20):
     raise TimeoutError(url)
 
 
-async def collect(url, subscribe=None):
-    """Connects (retrying until the server is up) and returns every message until the server closes."""
+async def collect(url, subscribe=None, on_message=None):
+    """Connects (retrying until the server is up) and returns every message until the server closes;
+    `on_message(msg)` is awaited for each before the next is read."""
     deadline = time.time() + 20
     while True:
         try:
@@ -65,6 +67,8 @@ async def collect(url, subscribe=None):
         try:
             async for m in ws:
                 msgs.append(json.loads(m))
+                if on_message:
+                    await on_message(msgs[-1])
         except websockets.ConnectionClosed:
             pass
         msgs.append({"type": "_closed", "code": ws.close_code, "reason": ws.close_reason})
@@ -166,12 +170,19 @@ class ServeLive(unittest.TestCase):
             httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=d))
             threading.Thread(target=httpd.serve_forever, daemon=True).start()
             port = free_port()
+            metrics = []
+
+            async def on_message(m):
+                # The server is still up while this client holds its messages unread.
+                if m["type"] == "highlight" and not metrics:
+                    fetch = lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+                    metrics.append(await asyncio.to_thread(fetch))
             live = subprocess.Popen([HYPED, "live", "--url", f"http://127.0.0.1:{httpd.server_port}/index.m3u8",
                                      "--no-chat", "--serve", f"127.0.0.1:{port}", "--quiet"],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 async def client():
-                    task = asyncio.ensure_future(collect(f"ws://127.0.0.1:{port}/ws"))
+                    task = asyncio.ensure_future(collect(f"ws://127.0.0.1:{port}/ws", on_message=on_message))
                     while not task.done():
                         try:
                             urllib.request.urlopen(f"http://127.0.0.1:{port}/api/status", timeout=1)
@@ -194,6 +205,11 @@ class ServeLive(unittest.TestCase):
         printed = [json.loads(line) for line in out.splitlines() if line.strip()]
         self.assertEqual(printed, hl)  # stdout and the websocket carry the same messages
         self.assertEqual(msgs[-2]["type"], "end")
+        # By the first highlight the detector has ticked, and every tick is in the histogram.
+        ticks = re.search(r"^hyped_detector_tick_seconds_count (\d+)$", metrics[0], re.M)
+        self.assertIsNotNone(ticks, metrics[0])
+        self.assertGreater(int(ticks.group(1)), 0)
+        self.assertIn('hyped_alerts_total{channel="', metrics[0])
 
 
 class OverlayInChromium(unittest.TestCase):
