@@ -8,7 +8,7 @@ using namespace hyped;
 
 namespace {
 ChatLogEntry msg(double t, std::string user, std::string text = "hi", int emotes = 0, std::string event = "") {
-  return ChatLogEntry{t, std::move(user), std::move(text), emotes, std::move(event)};
+  return ChatLogEntry{t, std::move(user), std::move(text), emotes, std::move(event), std::nullopt};
 }
 }  // namespace
 

@@ -50,7 +50,7 @@ TEST_CASE("plain text lines in both common shapes") {
 }
 
 TEST_CASE("JSONL round-trips through the writer") {
-  ChatLogEntry e{12.5, "a\"b", "hi \xF0\x9F\x98\x80 there", 2, ""};
+  ChatLogEntry e{12.5, "a\"b", "hi \xF0\x9F\x98\x80 there", 2, "", std::nullopt};
   const std::string line = to_jsonl(e);
   CHECK(line == R"({"t":12.5,"user":"a\"b","text":"hi 😀 there","emotes":2})");
   const auto log = parse_chat_log(line + "\n{\"t\":1}\n{oops\n", "rec.jsonl");
@@ -73,7 +73,7 @@ TEST_CASE("unknown formats and broken JSON are one clear error") {
 
 TEST_CASE("emote weight turns emotes into extra message weight") {
   ChatLog log;
-  log.entries = {{1.0, "a", "x", 0, ""}, {2.0, "b", "LUL LUL", 2, ""}};
+  log.entries = {{1.0, "a", "x", 0, "", std::nullopt}, {2.0, "b", "LUL LUL", 2, "", std::nullopt}};
   DetectorParams p;
   p.emote_weight = 0.5;
   const auto m = to_chat_messages(log, p);
