@@ -138,8 +138,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       ++s.metrics.unauthorized;
       return text(req, http::status::unauthorized, "missing or wrong token\n");
     }
-    std::lock_guard lock(s.state_mu);  // the detector's thread writes what follows
-    if (path == "/metrics") return text(req, http::status::ok, s.metrics.prometheus_text(), "text/plain; version=0.0.4");
+    // The detector's thread writes what these read: copy under the lock, render outside it, so a large
+    // answer never holds up publishing.
+    if (path == "/metrics") {
+      std::unique_lock lock(s.state_mu);
+      std::string body = s.metrics.prometheus_text();
+      lock.unlock();
+      return text(req, http::status::ok, std::move(body), "text/plain; version=0.0.4");
+    }
     if (path == "/overlay" || path == "/overlay/") return text(req, http::status::ok, overlay_page(), "text/html; charset=utf-8");
     if (path == "/api/highlights") {
       const std::string channel = query_param(req.target(), "channel");
@@ -152,17 +158,33 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
           return text(req, http::status::bad_request, "since must be a highlight id\n");
         }
       }
-      ordered_json out = {{"backend", s.backend}, {"highlights", ordered_json::array()}};
-      for (const StoredHighlight& h : s.history)
-        if ((channel.empty() || h.channel == channel) && h.highlight.id > since) out["highlights"].push_back(highlight_json(h));
+      std::vector<StoredHighlight> picked;
+      std::string backend;
+      {
+        std::lock_guard lock(s.state_mu);
+        backend = s.backend;
+        for (const StoredHighlight& h : s.history)
+          if ((channel.empty() || h.channel == channel) && h.highlight.id > since) picked.push_back(h);
+      }
+      ordered_json out = {{"backend", backend}, {"highlights", ordered_json::array()}};
+      for (const StoredHighlight& h : picked) out["highlights"].push_back(highlight_json(h));
       return text(req, http::status::ok, out.dump() + "\n", "application/json");
     }
     if (path == "/api/status") {
+      std::map<std::string, ChannelStatus> channels;
+      std::map<std::string, long long> alerts;
+      std::string backend;
+      {
+        std::lock_guard lock(s.state_mu);
+        channels = s.channels;
+        alerts = s.metrics.alerts;
+        backend = s.backend;
+      }
       ordered_json chans = ordered_json::array();
-      for (const auto& [name, st] : s.channels)
+      for (const auto& [name, st] : channels)
         chans.push_back({{"name", name}, {"media_time_s", r3(st.media_time_s)}, {"ingest_lag_s", r3(st.ingest_lag_s)},
-                         {"alerts", s.metrics.alerts.count(name) ? s.metrics.alerts.at(name) : 0}});
-      const ordered_json out = {{"backend", s.backend},
+                         {"alerts", alerts.count(name) ? alerts.at(name) : 0}});
+      const ordered_json out = {{"backend", backend},
                                 {"channels", chans},
                                 {"clients", s.metrics.clients.load()},
                                 {"dropped_messages", s.metrics.dropped_messages.load()},
