@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from loopback import free_port  # noqa: E402
 
 HYPED = os.environ.get("HYPED_BIN", "build/src/app/hyped")
+WS_COLLECT = os.environ.get("HYPED_WS_COLLECT", "build/tests/server/ws_collect")
 TOOLS = os.environ.get("HYPED_TOOLS", os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 CONTRACT = ("type", "channel", "id", "time_s", "wall_time", "score", "audio_z", "chat_z", "clip")
 
@@ -102,13 +103,21 @@ class ServeReplay(unittest.TestCase):
     def test_websocket_clients_get_every_highlight_in_order(self):
         proc, port = self.start("--channel", "chan")
         url = f"ws://127.0.0.1:{port}/ws"
+        # A Beast client beside the python3-websockets ones, subscribed to the channel by name.
+        beast = subprocess.Popen([WS_COLLECT, str(port), "--subscribe", json.dumps({"channels": ["chan"]})],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(lambda: beast.poll() is None and beast.kill())
 
         async def clients():
             return await asyncio.gather(collect(url), collect(url, {"channels": ["chan"], "min_score": 0, "scores": True}),
                                         collect(url, {"channels": ["other"]}))
         everything, with_scores, other = asyncio.run(clients())
         self.assertEqual(proc.wait(timeout=60), 0, proc.stderr.read())
-        for msgs in (everything, with_scores):
+        beast_out, beast_err = beast.communicate(timeout=30)
+        self.assertEqual(beast.returncode, 0, beast_err)
+        by_beast = [json.loads(line) for line in beast_out.splitlines()]
+        self.assertEqual(by_beast[0]["type"], "hello")
+        for msgs in (everything, with_scores, by_beast):
             hl = [m for m in msgs if m["type"] == "highlight"]
             self.assertEqual([h["id"] for h in hl], [r["id"] for r in self.reference])
             for h, r in zip(hl, self.reference):
