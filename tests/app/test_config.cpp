@@ -16,7 +16,7 @@ TEST_CASE("the shipped config documents every key and equals the defaults") {
   const std::string text = ss.str();
   for (const std::string& key : config_keys()) {
     const std::string name = key.substr(key.find('.') + 1);
-    const std::string section = "[" + key.substr(0, key.find('.')) + "]";
+    const std::string section = std::string("[").append(key, 0, key.find('.')).append("]");
     INFO(key);
     CHECK(text.find(section) != std::string::npos);
     CHECK(text.find("\n" + name + " = ") != std::string::npos);

@@ -86,7 +86,7 @@ TEST_CASE("a recording of what was counted replays to the same per-hop weights, 
   for (int i = 0; i < 400; ++i) {
     // Out of order within ~0.3 s, some late, odd weights: float sums depend on order.
     const double t = 0.013 * i + ((i * 7) % 5) * 0.061 - 0.1;
-    c.add(msg(t, "u" + std::to_string(i % 13), texts[i % 4], i % 3, i % 17 == 0 ? "sub" : ""));
+    c.add(msg(t, std::string("u").append(std::to_string(i % 13)), texts[i % 4], i % 3, i % 17 == 0 ? "sub" : ""));
     if (i % 50 == 49)
       for (auto& h : c.close_until(0.013 * i - 0.2)) {
         live.push_back(h.weight);
