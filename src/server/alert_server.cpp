@@ -63,18 +63,44 @@ void AlertServer::Impl::do_accept() {
   });
 }
 
-void AlertServer::Impl::join(ServerShard& shard, const std::shared_ptr<WsSession>& s) {
-  if (finishing) return s->close_after_queue(websocket::close_code::going_away, "server is shutting down");
+Backlog AlertServer::Impl::join(ServerShard& shard, const std::shared_ptr<WsSession>& s,
+                                const std::map<std::string, long long>& resume) {
+  Backlog backlog;
+  if (finishing) {
+    s->close_after_queue(websocket::close_code::going_away, "server is shutting down");
+    return backlog;
+  }
   shard.clients.insert(s);
   ++metrics.clients_total;
   ++metrics.clients;
   std::string hello;
   {
+    // A highlight enters the history under this lock before its fan-out is posted to the shards, and
+    // this runs on the shard's thread: one kept by now is in the backlog (its fan-out, still queued
+    // behind us, is recognised by its id), one kept later reaches the client through the fan-out.
     std::lock_guard lock(state_mu);
     hello = R"({"type":"hello","server":"hyped","backend":")" + backend + "\"}";
+    std::map<std::string, long long> oldest_kept;
+    for (const StoredHighlight& h : history) {
+      const auto it = resume.find(h.channel);
+      if (it == resume.end()) continue;
+      oldest_kept.try_emplace(h.channel, h.highlight.id);
+      if (h.highlight.id >= it->second) backlog.up_to[h.channel] = h.highlight.id;
+      if (h.highlight.id > it->second) backlog.missed.push_back(h);
+    }
+    for (const auto& [channel, oldest] : oldest_kept)
+      backlog.unavailable += std::max(0LL, oldest - resume.at(channel) - 1);
+  }
+  // Leave room in the client's bounded queue for what is published meanwhile; the API has the rest.
+  const std::size_t room = std::max<std::size_t>(1, opt.client_queue_limit / 2);
+  if (backlog.missed.size() > room) {
+    const auto cut = static_cast<std::ptrdiff_t>(backlog.missed.size() - room);
+    backlog.unavailable += cut;
+    backlog.missed.erase(backlog.missed.begin(), backlog.missed.begin() + cut);
   }
   // Tells the client it is now on the fan-out list: everything published from here on reaches it.
   s->send_control(std::make_shared<const std::string>(std::move(hello)));
+  return backlog;
 }
 
 void AlertServer::Impl::leave(ServerShard& shard, const std::shared_ptr<WsSession>& s) {
@@ -82,10 +108,10 @@ void AlertServer::Impl::leave(ServerShard& shard, const std::shared_ptr<WsSessio
 }
 
 void AlertServer::Impl::broadcast_highlight(ServerShard& shard, const std::string& channel,
-                                            const std::shared_ptr<const std::string>& msg, double score) {
+                                            const std::shared_ptr<const std::string>& msg, double score, long long id) {
   // Copy: a send may disconnect a slow client, which erases it from `clients`.
   const std::vector<std::shared_ptr<WsSession>> now(shard.clients.begin(), shard.clients.end());
-  for (const auto& c : now) c->send_highlight(channel, msg, score);
+  for (const auto& c : now) c->send_highlight(channel, msg, score, id);
 }
 
 void AlertServer::Impl::broadcast_score(ServerShard& shard, const std::string& channel,
@@ -142,7 +168,10 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
     while (s.history.size() > s.opt.history_limit) s.history.pop_front();
   }
   const double score = h.score;
-  s.on_every_shard([channel, msg, score](Impl& impl, ServerShard& shard) { impl.broadcast_highlight(shard, channel, msg, score); });
+  const long long id = h.id;
+  s.on_every_shard([channel, msg, score, id](Impl& impl, ServerShard& shard) {
+    impl.broadcast_highlight(shard, channel, msg, score, id);
+  });
   if (s.webhooks->enabled())
     net::post(s.hub(), [impl = impl_, msg, key = channel + "/" + std::to_string(h.id)] { impl->webhooks->post(msg, key); });
 }

@@ -112,7 +112,12 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (std::find(opt.allowed_origins.begin(), opt.allowed_origins.end(), origin) == opt.allowed_origins.end())
         return respond(text(req, http::status::forbidden, "origin not allowed\n"));
     }
-    std::make_shared<WsSession>(server_, shard_, std::move(stream_))->run(std::move(req));
+    ResumePoints resume;
+    if (const std::string since = query_param(req.target(), "since"); !since.empty()) {
+      resume = parse_resume_points(since);
+      if (!resume.error.empty()) return respond(text(req, http::status::bad_request, resume.error + "\n"));
+    }
+    std::make_shared<WsSession>(server_, shard_, std::move(stream_), std::move(resume.last_id))->run(std::move(req));
   }
 
   http::response<http::string_body> text(const http::request<http::string_body>& req, http::status st, std::string body,

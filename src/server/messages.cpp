@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <charconv>
 #include <cmath>
 
 namespace hyped {
@@ -66,6 +67,37 @@ ClientRequest parse_client_message(std::string_view text) {
   }
   r.subscribe = std::move(s);
   return r;
+}
+
+ResumePoints parse_resume_points(std::string_view text) {
+  ResumePoints r;
+  const auto fail = [&](std::string why) {
+    r.last_id.clear();
+    r.error = std::move(why);
+    return r;
+  };
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    // Channel names given to --url streams may hold ':' themselves: the id follows the last one.
+    const std::size_t colon = item.rfind(':');
+    if (colon == std::string_view::npos || colon == 0)
+      return fail("since expects CHANNEL:ID[,CHANNEL:ID...], not '" + std::string(item) + "'");
+    const std::string_view id_text = item.substr(colon + 1);
+    long long id = -1;
+    const auto [end, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+    if (ec != std::errc{} || end != id_text.data() + id_text.size() || id < 0)
+      return fail("since: '" + std::string(id_text) + "' is not a highlight id");
+    r.last_id[std::string(item.substr(0, colon))] = id;
+    if (comma != std::string_view::npos && text.empty()) return fail("since: empty entry after ','");
+  }
+  if (r.last_id.empty()) return fail("since is empty");
+  return r;
+}
+
+std::string resumed_message(long long sent, long long unavailable) {
+  return ordered_json{{"type", "resumed"}, {"highlights", sent}, {"unavailable", unavailable}}.dump();
 }
 
 }  // namespace hyped

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -38,5 +39,17 @@ ClientRequest parse_client_message(std::string_view text);
 
 // The server's acknowledgement: {"type":"subscribed","channels":[..],"min_score":..,"scores":..}
 std::string subscribed_message(const Subscription& s);
+
+// A reconnecting client's `/ws?since=CHANNEL:ID[,CHANNEL:ID…]`: the newest highlight id it has of each
+// channel (0: none yet). Parsed into the ids or a reason; never throws.
+struct ResumePoints {
+  std::map<std::string, long long> last_id;
+  std::string error;  // non-empty when the parameter is malformed
+};
+ResumePoints parse_resume_points(std::string_view text);
+
+// After the missed highlights: {"type":"resumed","highlights":N,"unavailable":M}; M counts the ones
+// asked for that are no longer kept (or too many to queue: /api/highlights?since= still has those kept).
+std::string resumed_message(long long sent, long long unavailable);
 
 }  // namespace hyped

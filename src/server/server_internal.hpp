@@ -37,6 +37,16 @@ struct StoredHighlight {
   WallClock::time_point wall;
 };
 
+// What a reconnecting client missed: kept highlights newer than its resume points, oldest first.
+struct Backlog {
+  std::vector<StoredHighlight> missed;
+  long long unavailable = 0;  // asked for but no longer kept, or beyond what its queue may hold
+  // Per resumed channel whose ids this server has reached: the newest kept id. The client now has
+  // everything up to it, so a fan-out of one of those still on its way is not sent again. (A channel
+  // whose kept ids are all below the client's began again after a restart: nothing is held back there.)
+  std::map<std::string, long long> up_to;
+};
+
 // One io thread and the websocket clients it serves. A session stays on the shard that accepted it, so
 // its state needs no locks, and a broadcast costs one post per shard; the shards send in parallel.
 struct ServerShard {
@@ -55,9 +65,10 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   void do_accept();
   // On the shard's thread.
   void broadcast_highlight(ServerShard& shard, const std::string& channel, const std::shared_ptr<const std::string>& msg,
-                           double score);
+                           double score, long long id);
   void broadcast_score(ServerShard& shard, const std::string& channel, const std::shared_ptr<const std::string>& msg);
-  void join(ServerShard& shard, const std::shared_ptr<WsSession>& s);
+  // Puts the session on the fan-out list and greets it; with resume points, returns what it missed.
+  Backlog join(ServerShard& shard, const std::shared_ptr<WsSession>& s, const std::map<std::string, long long>& resume);
   void leave(ServerShard& shard, const std::shared_ptr<WsSession>& s);
   // Runs `f(*this, shard)` on every shard's thread.
   template <class F>

@@ -10,8 +10,9 @@ namespace {
 constexpr auto kScoreInterval = std::chrono::milliseconds(500);  // at most 2 score messages a second
 }
 
-WsSession::WsSession(std::shared_ptr<AlertServer::Impl> server, ServerShard& shard, beast::tcp_stream stream)
-    : server_(std::move(server)), shard_(shard), ws_(std::move(stream)) {}
+WsSession::WsSession(std::shared_ptr<AlertServer::Impl> server, ServerShard& shard, beast::tcp_stream stream,
+                     std::map<std::string, long long> resume)
+    : server_(std::move(server)), shard_(shard), ws_(std::move(stream)), resume_(std::move(resume)) {}
 
 void WsSession::run(http::request<http::string_body> req) {
   beast::get_lowest_layer(ws_).expires_never();  // the websocket's own timeouts take over
@@ -36,8 +37,17 @@ void WsSession::run(http::request<http::string_body> req) {
 
 void WsSession::on_accept(beast::error_code ec) {
   if (ec) return drop();
-  server_->join(shard_, shared_from_this());
+  const Backlog backlog = server_->join(shard_, shared_from_this(), resume_);
+  if (!resume_.empty()) send_backlog(backlog);
   do_read();
+}
+
+void WsSession::send_backlog(const Backlog& backlog) {
+  has_up_to_ = backlog.up_to;
+  for (const StoredHighlight& h : backlog.missed)
+    enqueue({std::make_shared<const std::string>(highlight_message(h.channel, h.highlight, h.wall)), false});
+  send_control(std::make_shared<const std::string>(
+      resumed_message(static_cast<long long>(backlog.missed.size()), backlog.unavailable)));
 }
 
 void WsSession::do_read() {
@@ -67,8 +77,12 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 }
 
 void WsSession::send_highlight(const std::string& channel, const std::shared_ptr<const std::string>& msg,
-                               double score) {
+                               double score, long long id) {
   if (!sub_.wants(channel) || score < sub_.min_score) return;
+  if (const auto it = has_up_to_.find(channel); it != has_up_to_.end()) {
+    if (id <= it->second) return;
+    has_up_to_.erase(it);  // ids only grow from here
+  }
   enqueue({msg, false});
 }
 

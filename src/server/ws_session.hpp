@@ -1,5 +1,5 @@
-// One websocket client: its subscription, a bounded outgoing queue with one write in flight, and the
-// read loop that takes subscribe requests.
+// One websocket client: its subscription, a bounded outgoing queue with one write in flight, the read
+// loop that takes subscribe requests, and, for a client that reconnects, the highlights it missed.
 #pragma once
 
 #include <chrono>
@@ -13,12 +13,15 @@ namespace hyped {
 
 class WsSession : public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(std::shared_ptr<AlertServer::Impl> server, ServerShard& shard, beast::tcp_stream stream);
+  // `resume`: the newest highlight id the client has of each channel it names (/ws?since=…).
+  WsSession(std::shared_ptr<AlertServer::Impl> server, ServerShard& shard, beast::tcp_stream stream,
+            std::map<std::string, long long> resume = {});
   void run(http::request<http::string_body> req);
 
-  // Queues a message unless the subscription filters it out. Scores are dropped first when the queue
-  // is full; a client that cannot even take its highlights is disconnected.
-  void send_highlight(const std::string& channel, const std::shared_ptr<const std::string>& msg, double score);
+  // Queues a message unless the subscription filters it out or the client has it already. Scores are
+  // dropped first when the queue is full; a client that cannot even take its highlights is disconnected.
+  void send_highlight(const std::string& channel, const std::shared_ptr<const std::string>& msg, double score,
+                      long long id);
   void send_score(const std::string& channel, const std::shared_ptr<const std::string>& msg);
   // Control messages every client gets, whatever it subscribed to.
   void send_control(const std::shared_ptr<const std::string>& msg) { enqueue({msg, false}); }
@@ -33,6 +36,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
     bool score;
   };
   void on_accept(beast::error_code ec);
+  void send_backlog(const Backlog& backlog);
   void do_read();
   void on_read(beast::error_code ec, std::size_t bytes);
   void enqueue(Outgoing m);
@@ -52,6 +56,9 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::optional<websocket::close_reason> close_after_;
   Subscription sub_;
   std::map<std::string, std::chrono::steady_clock::time_point> last_score_;
+  std::map<std::string, long long> resume_;
+  std::map<std::string, long long> has_up_to_;  // Backlog::up_to, until the fan-out passes it
+
 };
 
 }  // namespace hyped

@@ -136,6 +136,41 @@ class ServeReplay(unittest.TestCase):
         self.assertFalse([m for m in everything if m["type"] == "score"])  # not asked for
         self.assertFalse([m for m in other if m["type"] == "highlight"])
 
+    def test_a_dropped_client_resumes_with_since_and_loses_nothing(self):
+        proc, port = self.start("--channel", "chan")
+        url = f"ws://127.0.0.1:{port}/ws"
+        ids = [r["id"] for r in self.reference]
+
+        class Dropped(Exception):
+            pass
+
+        received = []
+
+        async def drop_after_second(msg):
+            received.append(msg)
+            if msg["type"] == "highlight" and msg["id"] == ids[1]:
+                raise Dropped  # the connection goes away with two highlights in hand
+
+        with self.assertRaises(Dropped):
+            asyncio.run(collect(url, on_message=drop_after_second))
+        first = [m for m in received if m["type"] == "highlight"]
+        self.assertEqual([h["id"] for h in first], ids[:2])
+        # Offline while the third fires; back before the fourth.
+        deadline = time.time() + 20
+        while len(json.loads(wait_http(f"http://127.0.0.1:{port}/api/highlights?channel=chan"))["highlights"]) < 3:
+            self.assertLess(time.time(), deadline)
+            time.sleep(0.05)
+        second = asyncio.run(collect(f"{url}?since=chan:{first[-1]['id']}"))
+        self.assertEqual(proc.wait(timeout=60), 0, proc.stderr.read())
+        types = [m["type"] for m in second]
+        self.assertEqual(types[:3], ["hello", "highlight", "resumed"])  # the missed one, then live
+        self.assertEqual(second[2]["highlights"], 1)
+        self.assertEqual(second[2]["unavailable"], 0)
+        resumed = [h for h in second if h["type"] == "highlight"]
+        self.assertEqual([h["id"] for h in first + resumed], ids)
+        for h, r in zip(first + resumed, self.reference):
+            self.assertAlmostEqual(h["time_s"], r["time_s"], places=3)
+
     def test_token_guards_websocket_and_api(self):
         env = dict(os.environ, HYPED_TOKEN="t0ken")
         proc, port = self.start(env=env, speed="10")

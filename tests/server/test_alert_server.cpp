@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <numeric>
 #include <thread>
+#include <vector>
 
 #include "server/alert_server.hpp"
 #include "server/messages.hpp"
@@ -219,4 +221,125 @@ TEST_CASE("client messages parse into subscriptions or a reason") {
   CHECK(parse_client_message(R"({"type":"subscribe","channels":"a"})").error.find("channels") != std::string::npos);
   CHECK(parse_client_message(R"({"type":"subscribe","min_score":"hi"})").error.find("min_score") != std::string::npos);
   CHECK(parse_client_message("\xff\xfe").error == "not JSON");
+}
+
+namespace {
+
+// Reads highlights (skipping hello, subscribed and resumed) until `until` of `channel` has arrived;
+// returns the (channel, id) of each, and the last resumed message in `resumed`.
+std::vector<std::pair<std::string, int>> read_highlights(test::WsClient& c, const std::string& channel, int until,
+                                                         nlohmann::json* resumed = nullptr) {
+  std::vector<std::pair<std::string, int>> got;
+  for (;;) {
+    const auto m = c.read_json();
+    if (m["type"] == "resumed" && resumed) *resumed = m;
+    if (m["type"] != "highlight") continue;
+    got.emplace_back(m["channel"].get<std::string>(), m["id"].get<int>());
+    if (got.back() == std::pair{channel, until}) return got;
+  }
+}
+
+}  // namespace
+
+TEST_CASE("a client that reconnects with since first gets the highlights it missed, once and in order") {
+  AlertServer server(loopback());
+  server.start();
+  for (int id = 1; id <= 3; ++id) server.publish_highlight("a", make_highlight(id, 40.0 * id, 3));
+  server.publish_highlight("b", make_highlight(1, 50, 3));
+
+  test::WsClient resumed_a(server.port(), "/ws?since=a:1");
+  nlohmann::json resumed;
+  using Got = std::vector<std::pair<std::string, int>>;
+  CHECK(read_highlights(resumed_a, "a", 3, &resumed) == Got{{"a", 2}, {"a", 3}});
+  const auto after = resumed_a.read_json();  // the backlog ends with its summary
+  CHECK(after["type"] == "resumed");
+  CHECK(after["highlights"] == 2);
+  CHECK(after["unavailable"] == 0);
+  server.publish_highlight("a", make_highlight(4, 160, 3));
+  server.publish_highlight("b", make_highlight(2, 170, 3));
+  CHECK(read_highlights(resumed_a, "b", 2) == Got{{"a", 4}, {"b", 2}});  // b was not asked for: live only
+
+  test::WsClient both(server.port(), "/ws?since=a:0,b:0");
+  CHECK(read_highlights(both, "b", 2) == Got{{"a", 1}, {"a", 2}, {"a", 3}, {"b", 1}, {"a", 4}, {"b", 2}});
+
+  CHECK(test::handshake_status(server.port(), "/ws?since=a") == 400);
+  CHECK(test::handshake_status(server.port(), "/ws?since=a:x") == 400);
+  CHECK(test::handshake_status(server.port(), "/ws?since=a:1,") == 400);
+  CHECK(test::handshake_status(server.port(), "/ws?since=a:-1") == 400);
+  CHECK(test::handshake_status(server.port(), "/ws?since=a:2") == 101);
+}
+
+TEST_CASE("clients that drop and reconnect while highlights are published miss none and get none twice") {
+  ServerOptions opt = loopback();
+  opt.io_threads = 3;
+  opt.client_queue_limit = 2048;  // room for a backlog of every highlight
+  AlertServer server(opt);
+  server.start();
+  const int n = 400;
+  std::atomic<bool> go{false};
+  std::thread publisher([&] {
+    while (!go) std::this_thread::yield();
+    for (int id = 1; id <= n; ++id) {
+      server.publish_highlight("chan", make_highlight(id, id, 3));
+      std::this_thread::sleep_for(std::chrono::microseconds(id % 3 == 0 ? 1500 : 50));
+    }
+  });
+  const int clients = 12;
+  std::vector<std::vector<int>> seen(clients);
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c)
+    threads.emplace_back([&, c] {
+      // Each client joins at its own moment, and drops and comes back every few highlights.
+      std::this_thread::sleep_for(std::chrono::milliseconds(c * 13));
+      for (int last = 0; last < n; last = seen[c].empty() ? 0 : seen[c].back()) {
+        test::WsClient ws(server.port(), "/ws?since=chan:" + std::to_string(last));
+        for (const auto& [channel, id] : read_highlights(ws, "chan", std::min(n, last + 3 + c % 5))) seen[c].push_back(id);
+      }
+    });
+  go = true;
+  publisher.join();
+  for (auto& t : threads) t.join();
+  std::vector<int> all(n);
+  std::iota(all.begin(), all.end(), 1);
+  for (int c = 0; c < clients; ++c) CHECK_MESSAGE(seen[c] == all, "client " << c);
+}
+
+TEST_CASE("a resumed backlog says what it can no longer send, and a restarted server's ids are not held back") {
+  ServerOptions opt = loopback();
+  opt.history_limit = 5;
+  AlertServer server(opt);
+  server.start();
+  for (int id = 1; id <= 10; ++id) server.publish_highlight("a", make_highlight(id, 40.0 * id, 3));
+  nlohmann::json resumed;
+  using Got = std::vector<std::pair<std::string, int>>;
+  test::WsClient late(server.port(), "/ws?since=a:2");  // 3, 4, 5 have left the history
+  CHECK(read_highlights(late, "a", 10, &resumed) == Got{{"a", 6}, {"a", 7}, {"a", 8}, {"a", 9}, {"a", 10}});
+  CHECK(late.read_json()["unavailable"] == 3);
+
+  ServerOptions small = loopback();
+  small.client_queue_limit = 8;  // a backlog may take half of it
+  AlertServer restarted(small);
+  restarted.start();
+  for (int id = 1; id <= 10; ++id) restarted.publish_highlight("a", make_highlight(id, 40.0 * id, 3));
+  test::WsClient newest(restarted.port(), "/ws?since=a:0");
+  CHECK(read_highlights(newest, "a", 10) == Got{{"a", 7}, {"a", 8}, {"a", 9}, {"a", 10}});
+  const auto summary = newest.read_json();
+  CHECK(summary["highlights"] == 4);
+  CHECK(summary["unavailable"] == 6);
+  // A client that had ids of an earlier run of the server (up to 40) still gets this run's new ones.
+  test::WsClient earlier_run(restarted.port(), "/ws?since=a:40");
+  CHECK(earlier_run.read_json()["type"] == "resumed");
+  restarted.publish_highlight("a", make_highlight(11, 440, 3));
+  CHECK(read_highlights(earlier_run, "a", 11) == Got{{"a", 11}});
+}
+
+TEST_CASE("resume points parse from CHANNEL:ID lists or give a reason") {
+  const auto r = parse_resume_points("a:3,b:0,url:with:colon:12");
+  CHECK(r.error.empty());
+  CHECK(r.last_id == std::map<std::string, long long>{{"a", 3}, {"b", 0}, {"url:with:colon", 12}});
+  for (const char* bad : {"", "a", ":3", "a:", "a:3x", "a:-2", "a:1,", "a:1,,b:2"}) {
+    const auto e = parse_resume_points(bad);
+    CHECK_MESSAGE(!e.error.empty(), bad);
+    CHECK(e.last_id.empty());
+  }
 }

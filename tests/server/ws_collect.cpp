@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto& reason = ws.reason();
-  std::cout << nlohmann::json{{"type", "_closed"}, {"code", reason.code}, {"reason", std::string(reason.reason.data(), reason.reason.size())}}.dump()
-            << '\n';
+  const nlohmann::json closed = {
+      {"type", "_closed"}, {"code", reason.code}, {"reason", std::string(reason.reason.data(), reason.reason.size())}};
+  std::cout << closed.dump() << '\n';
   return 0;
 }

@@ -46,6 +46,18 @@ inline HttpReply http_get(unsigned short port, const std::string& target, const 
   return {res.result_int(), res.body(), std::string(res[http::field::content_type])};
 }
 
+// The HTTP status with which the server answers a websocket handshake (101 when it accepts).
+inline unsigned handshake_status(unsigned short port, const std::string& target) {
+  net::io_context ioc;
+  websocket::stream<tcp::socket> ws(ioc);
+  ws.next_layer().connect({net::ip::make_address("127.0.0.1"), port});
+  set_receive_timeout(ws.next_layer(), 5000);
+  websocket::response_type res;
+  beast::error_code ec;
+  ws.handshake(res, "127.0.0.1", target, ec);
+  return res.result_int();
+}
+
 class WsClient {
  public:
   // Connects and completes the handshake; throws beast::system_error (e.g. 401) on refusal.
