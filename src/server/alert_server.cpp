@@ -73,33 +73,37 @@ Backlog AlertServer::Impl::join(ServerShard& shard, const std::shared_ptr<WsSess
   shard.clients.insert(s);
   ++metrics.clients_total;
   ++metrics.clients;
-  std::string hello;
+  std::string backend_name;
   {
     // A highlight enters the history under this lock before its fan-out is posted to the shards, and
     // this runs on the shard's thread: one kept by now is in the backlog (its fan-out, still queued
     // behind us, is recognised by its id), one kept later reaches the client through the fan-out.
     std::lock_guard lock(state_mu);
-    hello = R"({"type":"hello","server":"hyped","backend":")" + backend + "\"}";
-    std::map<std::string, long long> oldest_kept;
-    for (const StoredHighlight& h : history) {
-      const auto it = resume.find(h.channel);
-      if (it == resume.end()) continue;
-      oldest_kept.try_emplace(h.channel, h.highlight.id);
-      if (h.highlight.id >= it->second) backlog.up_to[h.channel] = h.highlight.id;
-      if (h.highlight.id > it->second) backlog.missed.push_back(h);
+    backend_name = backend;
+    if (!resume.empty()) {
+      std::map<std::string, long long> oldest_kept;
+      long long missed = 0;
+      for (const StoredHighlight& h : history) {
+        const auto it = resume.find(h.channel);
+        if (it == resume.end()) continue;
+        oldest_kept.try_emplace(h.channel, h.highlight.id);
+        if (h.highlight.id >= it->second) backlog.up_to[h.channel] = h.highlight.id;
+        if (h.highlight.id > it->second) ++missed;
+      }
+      for (const auto& [channel, oldest] : oldest_kept)
+        backlog.unavailable += std::max(0LL, oldest - resume.at(channel) - 1);
+      // Leave room in the client's bounded queue for what is published meanwhile (the API has the
+      // rest), and copy no more than that while the detector may be waiting for the lock.
+      const auto room = static_cast<long long>(std::max<std::size_t>(1, opt.client_queue_limit / 2));
+      backlog.unavailable += std::max(0LL, missed - room);
+      for (auto h = history.rbegin(); h != history.rend() && static_cast<long long>(backlog.missed.size()) < room; ++h)
+        if (const auto it = resume.find(h->channel); it != resume.end() && h->highlight.id > it->second)
+          backlog.missed.push_back(*h);
+      std::reverse(backlog.missed.begin(), backlog.missed.end());
     }
-    for (const auto& [channel, oldest] : oldest_kept)
-      backlog.unavailable += std::max(0LL, oldest - resume.at(channel) - 1);
-  }
-  // Leave room in the client's bounded queue for what is published meanwhile; the API has the rest.
-  const std::size_t room = std::max<std::size_t>(1, opt.client_queue_limit / 2);
-  if (backlog.missed.size() > room) {
-    const auto cut = static_cast<std::ptrdiff_t>(backlog.missed.size() - room);
-    backlog.unavailable += cut;
-    backlog.missed.erase(backlog.missed.begin(), backlog.missed.begin() + cut);
   }
   // Tells the client it is now on the fan-out list: everything published from here on reaches it.
-  s->send_control(std::make_shared<const std::string>(std::move(hello)));
+  s->send_control(std::make_shared<const std::string>(hello_message(backend_name, started_at)));
   return backlog;
 }
 

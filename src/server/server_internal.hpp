@@ -81,6 +81,7 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   tcp::acceptor acceptor;
   std::size_t next_shard = 0;  // accept loop only
   bool started = false;
+  const WallClock::time_point started_at = WallClock::now();
   std::atomic<bool> finishing{false};
   ServerMetrics metrics;
   std::unique_ptr<WebhookSender> webhooks;  // hub thread only

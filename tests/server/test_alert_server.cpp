@@ -262,6 +262,13 @@ TEST_CASE("a client that reconnects with since first gets the highlights it miss
   test::WsClient both(server.port(), "/ws?since=a:0,b:0");
   CHECK(read_highlights(both, "b", 2) == Got{{"a", 1}, {"a", 2}, {"a", 3}, {"b", 1}, {"a", 4}, {"b", 2}});
 
+  // Ids count per server run: hello says when this one began, the same to every client.
+  test::WsClient first(server.port(), "/ws", false), second(server.port(), "/ws", false);
+  const auto hello = first.read_json();
+  CHECK(hello["type"] == "hello");
+  CHECK(hello["started"].get<std::string>().size() == 24);  // 2026-12-01T08:30:00.000Z
+  CHECK(second.read_json()["started"] == hello["started"]);
+
   CHECK(test::handshake_status(server.port(), "/ws?since=a") == 400);
   CHECK(test::handshake_status(server.port(), "/ws?since=a:x") == 400);
   CHECK(test::handshake_status(server.port(), "/ws?since=a:1,") == 400);
