@@ -7,6 +7,7 @@
 #include <future>
 #include <stdexcept>
 
+#include "core/iso8601.hpp"
 #include "server/webhook_sender.hpp"
 #include "server/ws_session.hpp"
 
@@ -43,7 +44,7 @@ std::vector<std::unique_ptr<ServerShard>> make_shards(unsigned n) {
 
 AlertServer::Impl::Impl(ServerOptions o)
     : opt(std::move(o)), shards(make_shards(io_thread_count(opt))), acceptor(hub()) {
-  webhooks = std::make_unique<WebhookSender>(hub(), metrics, opt);
+  webhooks = std::make_unique<WebhookSender>(hub(), metrics, opt, format_iso8601(started_at));
 }
 
 AlertServer::Impl::~Impl() = default;

@@ -28,8 +28,10 @@ namespace {
 class Delivery : public std::enable_shared_from_this<Delivery> {
  public:
   Delivery(net::io_context& ioc, ServerMetrics& m, HttpUrl url, std::shared_ptr<const std::string> body,
-           std::string key, int attempts, std::chrono::milliseconds backoff, std::shared_ptr<int> in_flight)
+           std::string key, std::shared_ptr<const std::string> started, int attempts, std::chrono::milliseconds backoff,
+           std::shared_ptr<int> in_flight)
       : ioc_(ioc), metrics_(m), url_(std::move(url)), body_(std::move(body)), key_(std::move(key)),
+        started_(std::move(started)),
         attempts_left_(attempts), backoff_(backoff), resolver_(ioc), timer_(ioc), in_flight_(std::move(in_flight)) {
     ++*in_flight_;
   }
@@ -55,6 +57,7 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
     req_.set(http::field::user_agent, "hyped");
     req_.set(http::field::content_type, "application/json");
     req_.set("X-Hyped-Highlight", key_);  // lets a receiver drop a retried duplicate
+    req_.set("X-Hyped-Started", *started_);  // ids count again from 1 in another run of the server
     req_.body() = *body_;
     req_.prepare_payload();
     http::async_write(*stream_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
@@ -97,6 +100,7 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
   HttpUrl url_;
   std::shared_ptr<const std::string> body_;
   std::string key_;
+  std::shared_ptr<const std::string> started_;
   int attempts_left_;
   int attempt_ = 0;
   std::chrono::milliseconds backoff_;
@@ -111,14 +115,19 @@ class Delivery : public std::enable_shared_from_this<Delivery> {
 
 }  // namespace
 
-WebhookSender::WebhookSender(net::io_context& ioc, ServerMetrics& metrics, const ServerOptions& opt)
-    : ioc_(ioc), metrics_(metrics), attempts_(std::max(1, opt.webhook_attempts)), backoff_(opt.webhook_backoff) {
+WebhookSender::WebhookSender(net::io_context& ioc, ServerMetrics& metrics, const ServerOptions& opt,
+                             std::string server_started)
+    : ioc_(ioc),
+      metrics_(metrics),
+      attempts_(std::max(1, opt.webhook_attempts)),
+      backoff_(opt.webhook_backoff),
+      started_(std::make_shared<const std::string>(std::move(server_started))) {
   for (const auto& u : opt.webhooks) urls_.push_back(parse_http_url(u));
 }
 
 void WebhookSender::post(const std::shared_ptr<const std::string>& body, const std::string& key) {
   for (const HttpUrl& u : urls_)
-    std::make_shared<Delivery>(ioc_, metrics_, u, body, key, attempts_, backoff_, in_flight_)->start();
+    std::make_shared<Delivery>(ioc_, metrics_, u, body, key, started_, attempts_, backoff_, in_flight_)->start();
 }
 
 }  // namespace hyped

@@ -17,7 +17,8 @@ HttpUrl parse_http_url(const std::string& url);
 
 class WebhookSender {
  public:
-  WebhookSender(net::io_context& ioc, ServerMetrics& metrics, const ServerOptions& opt);
+  // `server_started` (ISO-8601) goes out with every POST: highlight ids count per server run.
+  WebhookSender(net::io_context& ioc, ServerMetrics& metrics, const ServerOptions& opt, std::string server_started);
   void post(const std::shared_ptr<const std::string>& body, const std::string& highlight_key);
   bool enabled() const { return !urls_.empty(); }
   int in_flight() const { return *in_flight_; }
@@ -28,6 +29,7 @@ class WebhookSender {
   std::vector<HttpUrl> urls_;
   int attempts_;
   std::chrono::milliseconds backoff_;
+  std::shared_ptr<const std::string> started_;
   std::shared_ptr<int> in_flight_ = std::make_shared<int>(0);
 };
 

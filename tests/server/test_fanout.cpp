@@ -91,6 +91,7 @@ TEST_CASE("the webhook receiver gets each highlight once, after retries on serve
   std::mutex mu;
   std::multiset<std::string> accepted;
   std::set<std::string> failed_once;
+  std::set<std::string> started;  // X-Hyped-Started: one value for the whole run
   int requests = 0;
   std::atomic<bool> stop{false};
   std::thread receiver([&] {
@@ -110,6 +111,7 @@ TEST_CASE("the webhook receiver gets each highlight once, after retries on serve
         std::lock_guard lock(mu);
         ++requests;
         CHECK(key == "chan/" + std::to_string(body["id"].get<int>()));
+        started.insert(std::string(req["X-Hyped-Started"]));
         if (failed_once.insert(key).second) {
           res.result(test::http::status::service_unavailable);
         } else {
@@ -141,6 +143,8 @@ TEST_CASE("the webhook receiver gets each highlight once, after retries on serve
     std::lock_guard lock(mu);
     CHECK(accepted == std::multiset<std::string>{"chan/1", "chan/2", "chan/3"});
     CHECK(requests == 6);
+    REQUIRE(started.size() == 1);
+    CHECK(started.begin()->size() == 24);  // 2026-12-01T08:30:00.000Z
   }
   const std::string metrics = test::http_get(server.port(), "/metrics").body;
   CHECK(metrics.find("hyped_webhook_deliveries_total{result=\"ok\"} 3\n") != std::string::npos);
