@@ -83,6 +83,7 @@ TEST_CASE("the HTTP API serves history, status, metrics and health") {
 
   j = nlohmann::json::parse(test::http_get(server.port(), "/api/status").body);
   CHECK(j["backend"] == "cpu");
+  CHECK(j["started"].get<std::string>().size() == 24);
   CHECK(j["channels"][0]["name"] == "a");
   CHECK(j["channels"][0]["ingest_lag_s"] == 0.5);
   CHECK(j["channels"][0]["alerts"] == 3);
