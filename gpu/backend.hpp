@@ -33,6 +33,12 @@ class Backend {
   virtual void tick(std::span<const float> samples, std::span<const float> chat, int hops,
                     std::span<HopFeatures> out) = 0;
 
+  // As tick(), for streams whose audio arrives unevenly (live): channel c takes only the first
+  // blocks[c] (0 … hops) of its `hops` blocks and is otherwise left as it was; its entries past
+  // blocks[c] in samples and chat are not read, and in out are zero. One launch still serves all.
+  virtual void tick_uneven(std::span<const float> samples, std::span<const float> chat, int hops,
+                           std::span<const int> blocks, std::span<HopFeatures> out) = 0;
+
   // Re-scores one channel's whole series with global statistics (z_mode = "global", the seed's mode).
   virtual void score_global(std::span<HopFeatures> series) = 0;
 };

@@ -1,6 +1,7 @@
 // CPU reference backend: one channel after another, block by block; the oracle of the parity tests.
 #include <kiss_fftr.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <stdexcept>
@@ -50,12 +51,29 @@ class CpuBackend final : public Backend {
   }
 
   void tick(std::span<const float> samples, std::span<const float> chat, int hops, std::span<HopFeatures> out) override {
+    run_tick(samples, chat, hops, {}, out);
+  }
+
+  void tick_uneven(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> blocks,
+                   std::span<HopFeatures> out) override {
+    if (blocks.size() != channels_.size()) throw std::invalid_argument("tick_uneven: one block count per channel");
+    run_tick(samples, chat, hops, blocks, out);
+  }
+
+  void score_global(std::span<HopFeatures> series) override { hyped::score_global(series, p_); }
+
+ private:
+  // blocks: per channel, how many of the `hops` blocks it takes; empty: all of them.
+  void run_tick(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> blocks,
+                std::span<HopFeatures> out) {
     const auto hop_len = static_cast<std::size_t>(p_.hop_len());
     const auto frame_hops = static_cast<std::size_t>(p_.frame_hops());
     const auto n_hops = static_cast<std::size_t>(hops);
     for (std::size_t c = 0; c < channels_.size(); ++c) {
       ChannelState& st = channels_[c];
-      for (std::size_t h = 0; h < n_hops; ++h) {
+      const std::size_t taken = blocks.empty() ? n_hops : static_cast<std::size_t>(std::clamp(blocks[c], 0, hops));
+      for (std::size_t h = taken; h < n_hops; ++h) out[c * n_hops + h] = HopFeatures{};
+      for (std::size_t h = 0; h < taken; ++h) {
         st.recent.push_back(block_sums(samples.subspan((c * n_hops + h) * hop_len, hop_len)));
         if (st.recent.size() > frame_hops) st.recent.erase(st.recent.begin());
         HopFeatures& f = out[c * n_hops + h];
@@ -68,9 +86,6 @@ class CpuBackend final : public Backend {
     }
   }
 
-  void score_global(std::span<HopFeatures> series) override { hyped::score_global(series, p_); }
-
- private:
   BlockSums block_sums(std::span<const float> x) {
     BlockSums b;
     for (float v : x) b.sumsq += static_cast<double>(v) * v;

@@ -40,6 +40,8 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     chat_ring_.reserve(c * static_cast<std::size_t>(tp_.chat_k));
     chat_pos_.reserve(c);
     stats_.reserve(4 * c);
+    blocks_host_.reserve(c);
+    blocks_dev_.reserve(c);
     cudaStream_t s = stream_.get();
     HYPED_CUDA_CHECK(cudaMemsetAsync(recent_.data(), 0, recent_.capacity() * sizeof(BlockSumsDev), s));
     HYPED_CUDA_CHECK(cudaMemsetAsync(blocks_seen_.data(), 0, c * sizeof(int), s));
@@ -73,6 +75,19 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
 
   void tick(std::span<const float> samples, std::span<const float> chat, int hops,
             std::span<HopFeatures> out) override {
+    run_tick(samples, chat, hops, {}, out);
+  }
+
+  void tick_uneven(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> blocks,
+                   std::span<HopFeatures> out) override {
+    if (blocks.size() != static_cast<std::size_t>(channels_))
+      throw std::invalid_argument("tick_uneven: one block count per channel");
+    run_tick(samples, chat, hops, blocks, out);
+  }
+
+  // blocks: per channel, how many of the `hops` blocks it takes; empty: all of them.
+  void run_tick(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> blocks,
+                std::span<HopFeatures> out) {
     if (hops <= 0) return;
     const auto cells = static_cast<std::size_t>(channels_) * static_cast<std::size_t>(hops);
     if (samples.size() != cells * static_cast<std::size_t>(tp_.hop_len) || chat.size() != cells || out.size() != cells)
@@ -84,6 +99,11 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     std::memcpy(chat_host_.data(), chat.data(), cells * sizeof(float));
     HYPED_CUDA_CHECK(
         cudaMemcpyAsync(chat_dev_.data(), chat_host_.data(), cells * sizeof(float), cudaMemcpyHostToDevice, s));
+    // The counts travel every tick (a few bytes per channel) so one captured graph serves both kinds.
+    if (blocks.empty()) std::fill_n(blocks_host_.data(), channels_, hops);
+    else std::copy(blocks.begin(), blocks.end(), blocks_host_.data());
+    HYPED_CUDA_CHECK(cudaMemcpyAsync(blocks_dev_.data(), blocks_host_.data(), static_cast<std::size_t>(channels_) * sizeof(int),
+                                     cudaMemcpyHostToDevice, s));
     run_kernels(hops);
     const Event& stop = spin_wait_ ? stop_spin_ : stop_sleep_;
     HYPED_CUDA_CHECK(cudaEventRecord(stop.get(), s));
@@ -201,8 +221,8 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     launch_window_energy(samples_dev_.data(), window_.data(), frames_.data(), sumsq_.data(), blocks, tp_, s);
     HYPED_CUDA_CHECK(cufftExecR2C(plan_.get(), frames_.data(), spectra_.data()));
     launch_spectral_sums(spectra_.data(), spectral_.data(), blocks, tp_, s);
-    launch_score_tick(sumsq_.data(), spectral_.data(), chat_dev_.data(), state(), out_dev_.data(), channels_, hops, tp_,
-                      s);
+    launch_score_tick(sumsq_.data(), spectral_.data(), chat_dev_.data(), blocks_dev_.data(), state(), out_dev_.data(),
+                      channels_, hops, tp_, s);
     HYPED_CUDA_CHECK(cudaMemcpyAsync(out_host_.data(), out_dev_.data(),
                                      static_cast<std::size_t>(blocks) * sizeof(HopFeatures), cudaMemcpyDeviceToHost,
                                      s));
@@ -268,6 +288,8 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
   // per-tick buffers, sized for max_hops_
   int max_hops_ = 0;
   PinnedArray<float> samples_host_, chat_host_;
+  PinnedArray<int> blocks_host_;  // per channel: blocks taken this tick
+  DeviceArray<int> blocks_dev_;
   std::vector<std::pair<std::size_t, std::size_t>> sent_;  // (offset, count) sent ahead of the coming tick
   PinnedArray<HopFeatures> out_host_;
   DeviceArray<float> samples_dev_, chat_dev_, frames_;

@@ -84,8 +84,8 @@ __global__ void __launch_bounds__(kBlockThreads)
 // they run in order; channels are independent and run side by side.
 __global__ void __launch_bounds__(kChannelThreads)
     score_tick_kernel(const double* __restrict__ sumsq, const SpectralSums* __restrict__ spectral,
-                      const float* __restrict__ chat, ChannelStateDev st, HopFeatures* __restrict__ out, int channels,
-                      int hops, TickParams p) {
+                      const float* __restrict__ chat, const int* __restrict__ blocks, ChannelStateDev st,
+                      HopFeatures* __restrict__ out, int channels, int hops, TickParams p) {
   const int c = blockIdx.x * blockDim.x + threadIdx.x;
   if (c >= channels) return;
   const int keep = p.frame_hops - 1;
@@ -95,8 +95,14 @@ __global__ void __launch_bounds__(kChannelThreads)
   FeatureStatsDev stats{stats_mem[0], stats_mem[1], stats_mem[2], stats_mem[3]};
   int seen = st.blocks_seen[c];
   int pos = st.chat_pos[c];
+  const int taken = min(max(blocks[c], 0), hops);
+  for (int h = taken; h < hops; ++h) {
+    HopFeatures& f = out[static_cast<long long>(c) * hops + h];
+    f.rms = f.flux = f.hf_ratio = f.chat_rate = 0.0f;
+    f.z_audio = f.z_chat = f.z_flux = f.z_hf = f.score = 0.0f;
+  }
 
-  for (int h = 0; h < hops; ++h) {
+  for (int h = 0; h < taken; ++h) {
     const long long i = static_cast<long long>(c) * hops + h;
     const SpectralSums sp = spectral[i];
     const BlockSumsDev cur{sumsq[i], sp.flux, sp.high, sp.total};
@@ -199,10 +205,11 @@ void launch_spectral_sums(const cufftComplex* spectra, SpectralSums* out, long l
   HYPED_CUDA_CHECK_LAUNCH();
 }
 
-void launch_score_tick(const double* sumsq, const SpectralSums* spectral, const float* chat, ChannelStateDev st,
-                       HopFeatures* out, int channels, int hops, const TickParams& p, cudaStream_t s) {
-  score_tick_kernel<<<grid_for(channels, kChannelThreads), kChannelThreads, 0, s>>>(sumsq, spectral, chat, st, out,
-                                                                                    channels, hops, p);
+void launch_score_tick(const double* sumsq, const SpectralSums* spectral, const float* chat, const int* blocks,
+                       ChannelStateDev st, HopFeatures* out, int channels, int hops, const TickParams& p,
+                       cudaStream_t s) {
+  score_tick_kernel<<<grid_for(channels, kChannelThreads), kChannelThreads, 0, s>>>(sumsq, spectral, chat, blocks, st,
+                                                                                    out, channels, hops, p);
   HYPED_CUDA_CHECK_LAUNCH();
 }
 

@@ -1,0 +1,132 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "app/multi_stream_detector.hpp"
+#include "app/stream_detector.hpp"
+#include "synth_streams.hpp"
+
+using namespace hyped;
+
+namespace {
+
+struct TestStream {
+  std::vector<float> audio;
+  std::vector<float> chat_bins;  // weight per frame, as a live channel bins it
+};
+
+TestStream make_stream(const DetectorParams& p, double seconds, const std::vector<double>& events, unsigned seed) {
+  TestStream s{test::synth_audio(seconds, events, seed), std::vector<float>(static_cast<std::size_t>(seconds / p.hop_s) + 4, 0.0f)};
+  for (const ChatMessage& m : test::synth_chat(seconds, events, seed + 1000)) {
+    const auto bin = static_cast<long long>(std::floor((m.t_s - p.frame_s / 2) / p.hop_s + 0.5));
+    if (bin >= 0 && bin < static_cast<long long>(s.chat_bins.size())) s.chat_bins[static_cast<std::size_t>(bin)] += m.weight;
+  }
+  return s;
+}
+
+struct Scored {
+  std::vector<HopFeatures> frames;
+  std::vector<double> times;
+  std::vector<Highlight> highlights;
+  std::vector<long long> chat_asked;
+};
+
+// The reference: one stream alone through its own detector.
+Scored alone(const DetectorParams& p, const TestStream& s) {
+  Scored out;
+  StreamDetector d(p, make_cpu_backend(p, 1), [&](long long frame) {
+    out.chat_asked.push_back(frame);
+    return s.chat_bins[static_cast<std::size_t>(frame)];
+  });
+  d.on_frame = [&](double t, const HopFeatures& f) {
+    out.times.push_back(t);
+    out.frames.push_back(f);
+  };
+  d.push(s.audio);
+  out.highlights = d.finish().highlights;
+  return out;
+}
+
+bool same_bits(const HopFeatures& a, const HopFeatures& b) {
+  return a.rms == b.rms && a.flux == b.flux && a.hf_ratio == b.hf_ratio && a.chat_rate == b.chat_rate &&
+         a.z_audio == b.z_audio && a.z_chat == b.z_chat && a.z_flux == b.z_flux && a.z_hf == b.z_hf && a.score == b.score;
+}
+
+}  // namespace
+
+TEST_CASE("streams arriving unevenly through one backend score exactly as each would alone") {
+  DetectorParams p;
+  p.chat_centred = false;
+  p.w_flux = 0.3;  // every feature counts, so a mixed-up channel state would show
+  const std::vector<TestStream> streams = {
+      make_stream(p, 200, {80, 150}, 1), make_stream(p, 170, {100}, 2), make_stream(p, 240, {70, 130, 200}, 3),
+      make_stream(p, 75, {}, 4),  // ends early: the others go on without it
+      make_stream(p, 190, {120, 170}, 5)};
+  const auto n = streams.size();
+  std::vector<Scored> got(n);
+  std::vector<MultiStreamDetector::Stream> io;
+  for (std::size_t c = 0; c < n; ++c)
+    io.push_back({[&, c](long long frame) {
+                    got[c].chat_asked.push_back(frame);
+                    return streams[c].chat_bins[static_cast<std::size_t>(frame)];
+                  },
+                  [&, c](double t, const HopFeatures& f) {
+                    got[c].times.push_back(t);
+                    got[c].frames.push_back(f);
+                  },
+                  [&, c](const Highlight& h) { got[c].highlights.push_back(h); }});
+  MultiStreamDetector multi(p, make_cpu_backend(p, static_cast<int>(n)), std::move(io), 5);
+  int ticks = 0;
+  multi.on_tick = [&](double) { ++ticks; };
+
+  // Chunks of any size, streams in random order, scoring after a random number of pushes: the way
+  // segments of several live streams land on the detector thread.
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<std::size_t> len(1, 40000);
+  std::vector<std::size_t> pos(n, 0);
+  for (int pushes = 0;; ++pushes) {
+    std::vector<std::size_t> open;
+    for (std::size_t c = 0; c < n; ++c)
+      if (pos[c] < streams[c].audio.size()) open.push_back(c);
+    if (open.empty()) break;
+    const std::size_t c = open[rng() % open.size()];
+    const std::size_t k = std::min(len(rng), streams[c].audio.size() - pos[c]);
+    multi.push(static_cast<int>(c), std::span(streams[c].audio).subspan(pos[c], k));
+    pos[c] += k;
+    if (rng() % 3 == 0) multi.process();
+  }
+  multi.process();
+
+  int highlights = 0;
+  for (std::size_t c = 0; c < n; ++c) {
+    INFO("stream " << c);
+    const Scored want = alone(p, streams[c]);
+    REQUIRE(got[c].frames.size() == want.frames.size());
+    for (std::size_t f = 0; f < want.frames.size(); ++f) {
+      CHECK(same_bits(got[c].frames[f], want.frames[f]));
+      CHECK(got[c].times[f] == want.times[f]);
+    }
+    CHECK(got[c].chat_asked == want.chat_asked);  // once per frame, in order
+    REQUIRE(got[c].highlights.size() == want.highlights.size());
+    for (std::size_t i = 0; i < want.highlights.size(); ++i) {
+      CHECK(got[c].highlights[i].time_s == want.highlights[i].time_s);
+      CHECK(got[c].highlights[i].score == want.highlights[i].score);
+    }
+    highlights += static_cast<int>(want.highlights.size());
+  }
+  CHECK(highlights >= 6);  // the bursts after warm-up fire
+  // 1,750 blocks in all: ticks serving one stream each, 5 blocks at most, would take 350 or more.
+  CHECK(ticks < 350);
+}
+
+TEST_CASE("a multi-stream detector refuses a backend of another size and modes that need the future") {
+  DetectorParams p;
+  p.chat_centred = false;
+  std::vector<MultiStreamDetector::Stream> two(2);
+  CHECK_THROWS_AS(MultiStreamDetector(p, make_cpu_backend(p, 3), two), std::invalid_argument);
+  p.chat_centred = true;
+  CHECK_THROWS_AS(MultiStreamDetector(p, make_cpu_backend(p, 2), two), std::invalid_argument);
+}
