@@ -30,7 +30,7 @@
 
 #include "app/chat_command.hpp"
 #include "app/config.hpp"
-#include "app/stream_detector.hpp"
+#include "app/multi_stream_detector.hpp"
 #include "gpu/backend.hpp"
 #include "irc/chat_log.hpp"
 #include "server/alert_server.hpp"
@@ -124,31 +124,35 @@ class WavRecorder {
   std::size_t samples_ = 0, last_header_ = 0;
 };
 
-// One channel's detector on the detector thread: hop blocks through its backend, chat binned on the
-// same hop grid (trailing box), peaks picked, and times mapped from the contiguous audio the detector
-// saw back to stream and wall time through anchors set wherever the stream jumped.
+// One channel's side of the detector thread: its stream in the session's MultiStreamDetector (hop
+// blocks through the shared backend, chat binned on the same hop grid for the trailing box, peaks
+// picked), and times mapped from the contiguous audio the detector saw back to stream and wall time
+// through anchors set wherever the stream jumped.
 class ChannelDetector {
  public:
   ChannelDetector(std::string name, const DetectorParams& p, std::unique_ptr<WavRecorder> recorder,
                   std::string chat_record_path)
       : name_(std::move(name)),
         p_(p),
-        detector_(p, make_cpu_backend(p, 1), [this](long long frame) { return chat_for_frame(frame); }),
         recorder_(std::move(recorder)),
-        chat_record_path_(std::move(chat_record_path)) {
-    detector_.on_frame = [this](double det_t, const HopFeatures& f) {
-      if (on_hop && *on_hop) (*on_hop)(name_, map_time(det_t, &Anchor::stream_s), f);
-    };
-    detector_.on_highlight = [this](const Highlight& hl) { emit(hl); };
-    detector_.on_tick = [this](double ms) {
-      if (on_tick && *on_tick) (*on_tick)(ms);
-    };
-  }
+        chat_record_path_(std::move(chat_record_path)) {}
 
   std::function<void(const LiveHighlight&)>* on_highlight = nullptr;
   std::function<void(const std::string&, double, const HopFeatures&)>* on_hop = nullptr;
-  std::function<void(double)>* on_tick = nullptr;
   long long highlights = 0;
+
+  // What this channel hands the shared detector, and where its samples go.
+  MultiStreamDetector::Stream stream() {
+    return {[this](long long frame) { return chat_for_frame(frame); },
+            [this](double det_t, const HopFeatures& f) {
+              if (on_hop && *on_hop) (*on_hop)(name_, map_time(det_t, &Anchor::stream_s), f);
+            },
+            [this](const Highlight& hl) { emit(hl); }};
+  }
+  void attach(MultiStreamDetector& detector, int stream) {
+    detector_ = &detector;
+    stream_ = stream;
+  }
 
   void push(const AudioChunk& c) {
     const double rate = p_.sample_rate_hz;
@@ -160,7 +164,7 @@ class ChannelDetector {
     expected_stream_s_ = c.stream_s + static_cast<double>(c.samples.size()) / rate;
     samples_in_ += static_cast<long long>(c.samples.size());
     if (recorder_) recorder_->write(c.samples);
-    detector_.push(c.samples);
+    detector_->push(stream_, c.samples);
   }
 
   void add_chat(double t, bool wall, float weight) {
@@ -229,7 +233,8 @@ class ChannelDetector {
   std::map<long long, float> chat_bins_;  // weight per frame, until the detector takes it
   long long next_frame_ = 0;             // the first frame not yet scored
   std::deque<Anchor> anchors_;
-  StreamDetector detector_;
+  MultiStreamDetector* detector_ = nullptr;  // the session's, shared by every channel
+  int stream_ = 0;
   // Recorded at the centre of the bin it counted in, with its weight: `hyped replay WAV --chat JSONL
   // --chat-box trailing` then feeds the detector exactly what it saw live. The file appears with the
   // first message, so an audio-only session leaves none.
@@ -292,6 +297,7 @@ struct LiveSession::Impl {
   std::vector<std::unique_ptr<Channel>> channels;
   std::map<std::string, int> index;  // read-only once run() starts
   std::vector<std::unique_ptr<ChannelDetector>> detectors;
+  std::unique_ptr<MultiStreamDetector> detector;  // every channel's stream, one backend; before `detectors` dies
   std::function<void(const LiveHighlight&)>* on_highlight = nullptr;
   std::function<void(const std::string&, double, const HopFeatures&)>* on_hop = nullptr;
 
@@ -408,6 +414,8 @@ struct LiveSession::Impl {
       const std::size_t n = audio.wait_dequeue_bulk_timed(batch.begin(), batch.size(), std::chrono::milliseconds(50));
       while (chat.try_dequeue(ev)) detectors[static_cast<std::size_t>(ev.channel)]->add_chat(ev.t, ev.wall, ev.weight);
       for (std::size_t i = 0; i < n; ++i) detectors[static_cast<std::size_t>(batch[i].channel)]->push(batch[i]);
+      // One tick serves every channel with whole hop blocks waiting.
+      if (n > 0) detector->process();
       if (n == 0 && ingest_done.load() && audio.size_approx() == 0) break;
     }
   }
@@ -478,9 +486,17 @@ std::vector<LiveChannelReport> LiveSession::run() {
     auto det = std::make_unique<ChannelDetector>(ch->name, p, std::move(rec), std::move(chat_path));
     det->on_highlight = &on_highlight;
     det->on_hop = &on_hop;
-    det->on_tick = &on_tick;
     s.detectors.push_back(std::move(det));
   }
+  std::vector<MultiStreamDetector::Stream> streams;
+  for (const auto& det : s.detectors) streams.push_back(det->stream());
+  s.detector = std::make_unique<MultiStreamDetector>(
+      p, make_backend(s.opt.backend, p, static_cast<int>(s.channels.size())), std::move(streams));
+  for (std::size_t i = 0; i < s.detectors.size(); ++i) s.detectors[i]->attach(*s.detector, static_cast<int>(i));
+  s.detector->on_tick = [this](double ms) {
+    if (on_tick) on_tick(ms);
+  };
+  if (on_backend) on_backend(s.detector->backend().name());
   const auto trust = make_tls_trust(s.opt.ca_file);
   if (s.opt.handle_signals) {
     s.signals.emplace(s.ioc, SIGINT, SIGTERM);
@@ -519,7 +535,7 @@ namespace {
 
 // Feeds the alert server from the detector thread: highlights, scores, and per-channel status.
 void attach_server(LiveSession& session, AlertServer& server) {
-  server.set_backend("cpu");
+  session.on_backend = [&server](const std::string& name) { server.set_backend(name); };
   session.on_tick = [&server](double ms) { server.observe_tick(ms); };
   session.on_hop = [&server, &session, start = std::chrono::steady_clock::now(),
                     last = std::map<std::string, double>(), reported_drops = 0LL](const std::string& ch, double t,
@@ -548,6 +564,11 @@ int run_live(const LiveOptions& opt) {
   so.gql_url = opt.gql_url;
   so.usher_url = opt.usher_url;
   so.client_id = opt.client_id;
+  try {
+    so.backend = parse_backend_kind(opt.backend);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
   for (const std::string* u : {&so.gql_url, &so.usher_url})
     if (!u->empty() && !parse_url(*u)) throw ConfigError("not an http(s) URL: '" + *u + "'");
   LiveSession session(so);

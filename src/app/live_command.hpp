@@ -2,8 +2,9 @@
 //
 // LiveSession is the pipeline: one ingest thread (one Asio context: every stream's playlist follower,
 // HTTP client and segment decoder) → a bounded lock-free queue of fixed-size audio chunks (a full queue
-// drops the oldest chunk and counts it) → one detector thread that runs each channel's detector
-// (running z-scores, trailing chat box) and calls on_highlight. Chat and alert outputs attach here:
+// drops the oldest chunk and counts it) → one detector thread that runs every channel through one
+// backend (running z-scores, trailing chat box; on CUDA, all channels in one launch per tick) and
+// calls on_highlight. Chat and alert outputs attach here:
 // add_chat() from any thread, on_highlight / on_hop on the detector thread.
 #pragma once
 
@@ -16,6 +17,7 @@
 #include "core/detector_params.hpp"
 #include "core/highlight.hpp"
 #include "core/hop_features.hpp"
+#include "gpu/backend.hpp"
 
 namespace hyped {
 
@@ -27,6 +29,7 @@ struct LiveOptions {
   std::string chat_channel;           // chat to follow for a single stream; empty: each Twitch channel's own
   bool no_chat = false;               // audio only
   std::string serve;                  // ADDR:PORT of the alert server; empty: none
+  std::string backend = "auto";       // auto | cpu | cuda
   std::string ca_file;
   std::string gql_url, usher_url, client_id;  // empty: Twitch's own
   bool quiet = false;
@@ -44,6 +47,7 @@ struct LiveHighlight {
 
 struct LiveSessionOptions {
   DetectorParams detector;              // running mode, trailing chat box (forced)
+  BackendKind backend = BackendKind::Auto;  // one backend for every channel
   std::string record_dir;               // decoded audio per channel as float WAV, replayable
   std::string ca_file;
   std::string gql_url, usher_url, client_id;
@@ -71,8 +75,10 @@ class LiveSession {
   // Detector thread. Set before run().
   std::function<void(const LiveHighlight&)> on_highlight;
   std::function<void(const std::string& channel, double stream_time_s, const HopFeatures&)> on_hop;
-  // Each backend tick's duration in milliseconds.
+  // Each backend tick's duration in milliseconds (a tick serves every channel with audio waiting).
   std::function<void(double latency_ms)> on_tick;
+  // Once run() has chosen the backend: its name ("cpu" or "cuda").
+  std::function<void(const std::string& backend)> on_backend;
 
   // Any thread, any time: one chat message (weight 1 + emotes/keywords) for `channel`, at stream time
   // t_s, or at a wall-clock time (an IRC tmi-sent-ts), mapped through the stream's PROGRAM-DATE-TIME.

@@ -89,6 +89,9 @@ int main(int argc, char** argv) {
   lv->add_flag("--no-chat", live.no_chat, "Audio only: do not follow chat");
   lv->add_option("--serve", live.serve,
                  "Serve alerts: websocket /ws, /api/highlights, /api/status, /metrics, /overlay (e.g. 127.0.0.1:8787)");
+  lv->add_option("--backend", live.backend, "Compute backend for every channel at once (auto: CUDA when a GPU is usable)")
+      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
+      ->capture_default_str();
   lv->add_option("--ca-file", live.ca_file, "Extra CA certificates (PEM) to trust for HTTPS");
   lv->add_option("--gql-url", live.gql_url, "Twitch GQL endpoint (default https://gql.twitch.tv/gql)");
   lv->add_option("--usher-url", live.usher_url, "Twitch usher base URL (default https://usher.ttvnw.net)");

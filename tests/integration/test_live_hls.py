@@ -56,6 +56,10 @@ class LiveFromNginx(unittest.TestCase):
         cls.ending = Hyped("endingchan", "--gql-url", cls.twitch.base + "/gql", "--usher-url", cls.twitch.base,
                            "--ca-file", ca, "--config", cls.cfg, *no_chat_args())
         cls.restarted = Hyped("--url", cls.nginx_b.url("live/index.m3u8"), "--config", cls.cfg)
+        # Three streams in one process, through one backend: each on its own connection and clock.
+        cls.multi_urls = [cls.nginx.url("live/index.m3u8") + "?s=1", cls.nginx.url("live/index.m3u8") + "?s=2",
+                          cls.nginx.url("live/index.m3u8", tls=True)]
+        cls.multi = Hyped(*[a for u in cls.multi_urls for a in ("--url", u)], "--ca-file", ca, "--config", cls.cfg)
         cls.interrupted = Hyped("--url", cls.nginx.url("live/index.m3u8"), "--config", cls.cfg)
         cls.terminated = Hyped("--url", cls.nginx.url("live/index.m3u8"), "--config", cls.cfg)
         t0 = time.monotonic()
@@ -78,12 +82,12 @@ class LiveFromNginx(unittest.TestCase):
         restarter.join()
         cls.pub.wait(DURATION + 30)
         cls.rcs = {name: p.wait(30) for name, p in (("plain", cls.plain), ("twitch", cls.tw), ("restart", cls.restarted),
-                                                    ("ending", cls.ending))}
+                                                    ("ending", cls.ending), ("multi", cls.multi))}
         cls.elapsed = time.monotonic() - t0
 
     @classmethod
     def tearDownClass(cls):
-        for p in (cls.plain, cls.tw, cls.restarted, cls.interrupted, cls.terminated, cls.ending):
+        for p in (cls.plain, cls.tw, cls.restarted, cls.interrupted, cls.terminated, cls.ending, cls.multi):
             if p.proc.poll() is None:
                 p.proc.kill()
         cls.pub.stop()
@@ -92,8 +96,8 @@ class LiveFromNginx(unittest.TestCase):
         cls.nginx_b.stop()
         cls.tmp.cleanup()
 
-    def check_bursts(self, proc, label, latency=True):
-        found = proc.highlights()
+    def check_bursts(self, proc, label, latency=True, channel=None):
+        found = [(mono, unix, h) for mono, unix, h in proc.highlights() if channel is None or h["channel"] == channel]
         times = [h["time_s"] for _, _, h in found]
         for ev in EVENTS:
             hits = [(mono, unix, h) for mono, unix, h in found if abs(h["time_s"] - ev) <= 1.0]
@@ -125,6 +129,13 @@ class LiveFromNginx(unittest.TestCase):
         self.assertTrue(m, self.plain.stderr)
         self.assertGreater(int(m.group(1)), 30)
         self.assertEqual(int(m.group(2)), 1)
+
+    def test_several_streams_in_one_process_each_find_every_burst(self):
+        self.assertEqual(self.rcs["multi"], 0, self.multi.stderr)
+        for url in self.multi_urls:
+            self.check_bursts(self.multi, url, channel=url)
+        self.assertEqual(len(self.multi.highlights()), len(EVENTS) * len(self.multi_urls))
+        self.assertEqual(self.multi.stderr.count("playlist ended (EXT-X-ENDLIST)"), len(self.multi_urls), self.multi.stderr)
 
     def test_twitch_channel_over_https_renews_its_token(self):
         self.assertEqual(self.rcs["twitch"], 0, self.tw.stderr)
