@@ -2,7 +2,7 @@
 // (each round, 1 in 5 streams is late and hands over two hops the next round, as segment boundaries
 // fall), one process() per round. Prints per-round latency and detector-thread CPU per channel for the
 // CPU and (where usable) CUDA backends, side by side.
-//   bench_live_detector [--streams 100,1000,5000] [--rounds 60]
+//   bench_live_detector [--streams 100,1000,5000] [--rounds 60] [--backend both|cpu|cuda]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -69,6 +69,7 @@ void run(const DetectorParams& p, BackendKind kind, int streams, int rounds) {
 int main(int argc, char** argv) {
   std::vector<int> counts = {100, 1000, 5000};
   int rounds = 60;
+  std::string which = "both";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
     if (a == "--streams") {
@@ -77,8 +78,11 @@ int main(int argc, char** argv) {
       for (std::string n; std::getline(ss, n, ',');) counts.push_back(std::atoi(n.c_str()));
     } else if (a == "--rounds") {
       rounds = std::max(1, std::atoi(argv[i + 1]));
+    } else if (a == "--backend" && (std::string(argv[i + 1]) == "both" || std::string(argv[i + 1]) == "cpu" ||
+                                    std::string(argv[i + 1]) == "cuda")) {
+      which = argv[i + 1];
     } else {
-      std::fprintf(stderr, "usage: bench_live_detector [--streams 100,1000,5000] [--rounds 60]\n");
+      std::fprintf(stderr, "usage: bench_live_detector [--streams 100,1000,5000] [--rounds 60] [--backend both|cpu|cuda]\n");
       return 2;
     }
   }
@@ -87,8 +91,8 @@ int main(int argc, char** argv) {
   const CudaAvailability cuda = cuda_availability();
   std::printf("bench_live_detector: %s\n", cuda.usable ? cuda.reason.c_str() : ("no CUDA: " + cuda.reason).c_str());
   for (int n : counts) {
-    run(p, BackendKind::Cpu, n, rounds);
-    if (cuda.usable) run(p, BackendKind::Cuda, n, rounds);
+    if (which != "cuda") run(p, BackendKind::Cpu, n, rounds);
+    if (which != "cpu" && cuda.usable) run(p, BackendKind::Cuda, n, rounds);
   }
   return 0;
 }
