@@ -33,11 +33,13 @@ class Backend {
   virtual void tick(std::span<const float> samples, std::span<const float> chat, int hops,
                     std::span<HopFeatures> out) = 0;
 
-  // As tick(), for streams whose audio arrives unevenly (live): channel c takes only the first
-  // blocks[c] (0 … hops) of its `hops` blocks and is otherwise left as it was; its entries past
-  // blocks[c] in samples and chat are not read, and in out are zero. One launch still serves all.
-  virtual void tick_uneven(std::span<const float> samples, std::span<const float> chat, int hops,
-                           std::span<const int> blocks, std::span<HopFeatures> out) = 0;
+  // As tick(), for the streams that have audio now (live streams arrive unevenly): the arrays hold
+  // slots, not channels. Slot k is channel channels[k] (each at most once) and takes the first
+  // blocks[k] (0 … hops) of its `hops` blocks; its later entries are not read (samples, chat) and are
+  // zero (out). Channels in no slot are left as they were, and only the slots travel to a device.
+  //   samples: [slots][hops · hop_len], chat and out: [slots][hops].
+  virtual void tick_some(std::span<const float> samples, std::span<const float> chat, int hops,
+                         std::span<const int> channels, std::span<const int> blocks, std::span<HopFeatures> out) = 0;
 
   // Re-scores one channel's whole series with global statistics (z_mode = "global", the seed's mode).
   virtual void score_global(std::span<HopFeatures> series) = 0;

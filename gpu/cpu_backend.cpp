@@ -11,6 +11,7 @@
 #include "core/scoring.hpp"
 #include "gpu/backend.hpp"
 #include "gpu/spectral_block.hpp"
+#include "gpu/tick_slots.hpp"
 
 namespace hyped {
 namespace {
@@ -51,26 +52,27 @@ class CpuBackend final : public Backend {
   }
 
   void tick(std::span<const float> samples, std::span<const float> chat, int hops, std::span<HopFeatures> out) override {
-    run_tick(samples, chat, hops, {}, out);
+    run_tick(samples, chat, hops, {}, {}, out);
   }
 
-  void tick_uneven(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> blocks,
-                   std::span<HopFeatures> out) override {
-    if (blocks.size() != channels_.size()) throw std::invalid_argument("tick_uneven: one block count per channel");
-    run_tick(samples, chat, hops, blocks, out);
+  void tick_some(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> channels,
+                 std::span<const int> blocks, std::span<HopFeatures> out) override {
+    check_slots(channels, blocks, static_cast<int>(channels_.size()));
+    run_tick(samples, chat, hops, channels, blocks, out);
   }
 
   void score_global(std::span<HopFeatures> series) override { hyped::score_global(series, p_); }
 
  private:
-  // blocks: per channel, how many of the `hops` blocks it takes; empty: all of them.
-  void run_tick(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> blocks,
-                std::span<HopFeatures> out) {
+  // Slot c is channel slots[c] and takes blocks[c] of the `hops` blocks; empty: every channel, all.
+  void run_tick(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> slots,
+                std::span<const int> blocks, std::span<HopFeatures> out) {
     const auto hop_len = static_cast<std::size_t>(p_.hop_len());
     const auto frame_hops = static_cast<std::size_t>(p_.frame_hops());
     const auto n_hops = static_cast<std::size_t>(hops);
-    for (std::size_t c = 0; c < channels_.size(); ++c) {
-      ChannelState& st = channels_[c];
+    const std::size_t n_slots = slots.empty() ? channels_.size() : slots.size();
+    for (std::size_t c = 0; c < n_slots; ++c) {
+      ChannelState& st = channels_[slots.empty() ? c : static_cast<std::size_t>(slots[c])];
       const std::size_t taken = blocks.empty() ? n_hops : static_cast<std::size_t>(std::clamp(blocks[c], 0, hops));
       for (std::size_t h = taken; h < n_hops; ++h) out[c * n_hops + h] = HopFeatures{};
       for (std::size_t h = 0; h < taken; ++h) {

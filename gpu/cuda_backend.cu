@@ -2,6 +2,7 @@
 // windowing, batched cuFFT, spectral sums, per-channel scoring, one copy out, one wait.
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -15,6 +16,7 @@
 #include "gpu/cuda_resources.cuh"
 #include "gpu/cuda_staging_copy.hpp"
 #include "gpu/spectral_block.hpp"
+#include "gpu/tick_slots.hpp"
 
 namespace hyped {
 namespace {
@@ -40,8 +42,8 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     chat_ring_.reserve(c * static_cast<std::size_t>(tp_.chat_k));
     chat_pos_.reserve(c);
     stats_.reserve(4 * c);
-    blocks_host_.reserve(c);
-    blocks_dev_.reserve(c);
+    slots_host_.reserve(2 * c);
+    slots_dev_.reserve(2 * c);
     cudaStream_t s = stream_.get();
     HYPED_CUDA_CHECK(cudaMemsetAsync(recent_.data(), 0, recent_.capacity() * sizeof(BlockSumsDev), s));
     HYPED_CUDA_CHECK(cudaMemsetAsync(blocks_seen_.data(), 0, c * sizeof(int), s));
@@ -75,23 +77,25 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
 
   void tick(std::span<const float> samples, std::span<const float> chat, int hops,
             std::span<HopFeatures> out) override {
-    run_tick(samples, chat, hops, {}, out);
+    run_tick(samples, chat, hops, {}, {}, out);
   }
 
-  void tick_uneven(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> blocks,
-                   std::span<HopFeatures> out) override {
-    if (blocks.size() != static_cast<std::size_t>(channels_))
-      throw std::invalid_argument("tick_uneven: one block count per channel");
-    run_tick(samples, chat, hops, blocks, out);
+  void tick_some(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> channels,
+                 std::span<const int> blocks, std::span<HopFeatures> out) override {
+    check_slots(channels, blocks, channels_);
+    if (channels.empty()) return;
+    run_tick(samples, chat, hops, channels, blocks, out);
   }
 
-  // blocks: per channel, how many of the `hops` blocks it takes; empty: all of them.
-  void run_tick(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> blocks,
-                std::span<HopFeatures> out) {
+  // Slot k is channel slot_channels[k] and takes blocks[k] of the `hops` blocks; empty: every channel,
+  // all of them.
+  void run_tick(std::span<const float> samples, std::span<const float> chat, int hops,
+                std::span<const int> slot_channels, std::span<const int> blocks, std::span<HopFeatures> out) {
     if (hops <= 0) return;
-    const auto cells = static_cast<std::size_t>(channels_) * static_cast<std::size_t>(hops);
+    const int slots = slot_channels.empty() ? channels_ : static_cast<int>(slot_channels.size());
+    const auto cells = static_cast<std::size_t>(slots) * static_cast<std::size_t>(hops);
     if (samples.size() != cells * static_cast<std::size_t>(tp_.hop_len) || chat.size() != cells || out.size() != cells)
-      throw std::invalid_argument("tick: samples, chat and out must hold channels × hops blocks");
+      throw std::invalid_argument("tick: samples, chat and out must hold slots × hops blocks");
     reserve(hops);
     cudaStream_t s = stream_.get();
     HYPED_CUDA_CHECK(cudaEventRecord(start_.get(), s));
@@ -99,18 +103,24 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     std::memcpy(chat_host_.data(), chat.data(), cells * sizeof(float));
     HYPED_CUDA_CHECK(
         cudaMemcpyAsync(chat_dev_.data(), chat_host_.data(), cells * sizeof(float), cudaMemcpyHostToDevice, s));
-    // The counts travel every tick (a few bytes per channel) so one captured graph serves both kinds.
-    if (blocks.empty()) std::fill_n(blocks_host_.data(), channels_, hops);
-    else std::copy(blocks.begin(), blocks.end(), blocks_host_.data());
-    HYPED_CUDA_CHECK(cudaMemcpyAsync(blocks_dev_.data(), blocks_host_.data(), static_cast<std::size_t>(channels_) * sizeof(int),
+    // Slot → channel and blocks taken, [2][slots]: a few bytes a slot, sent every tick so one captured
+    // graph serves full and partial ticks alike.
+    int* slot_host = slots_host_.data();
+    if (slot_channels.empty()) {
+      for (int c = 0; c < channels_; ++c) slot_host[c] = c;
+      std::fill_n(slot_host + slots, slots, hops);
+    } else {
+      std::copy(slot_channels.begin(), slot_channels.end(), slot_host);
+      std::copy(blocks.begin(), blocks.end(), slot_host + slots);
+    }
+    HYPED_CUDA_CHECK(cudaMemcpyAsync(slots_dev_.data(), slot_host, 2 * static_cast<std::size_t>(slots) * sizeof(int),
                                      cudaMemcpyHostToDevice, s));
-    run_kernels(hops);
+    run_kernels(slots, hops);
     const Event& stop = spin_wait_ ? stop_spin_ : stop_sleep_;
     HYPED_CUDA_CHECK(cudaEventRecord(stop.get(), s));
     HYPED_CUDA_CHECK(cudaEventSynchronize(stop.get()));  // the tick's one wait
     last_gpu_ms_ = elapsed_ms(start_, stop);
     std::memcpy(out.data(), out_host_.data(), cells * sizeof(HopFeatures));
-    last_hops_ = hops;
   }
 
   void score_global(std::span<HopFeatures> series) override {
@@ -150,7 +160,7 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     graphs_on_ = on;
     if (!on) {
       graph_.reset();
-      graph_hops_ = 0;
+      graph_shape_ = {};
     }
   }
 
@@ -169,7 +179,7 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     const std::size_t cells = static_cast<std::size_t>(channels_) * static_cast<std::size_t>(hops);
     const std::size_t fft_frames = cells * static_cast<std::size_t>(tp_.frames_per_hop);
     graph_.reset();  // it points at the buffers about to be replaced
-    graph_hops_ = 0;
+    graph_shape_ = {};
     HYPED_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));  // copies sent ahead may still read the old buffers
     sent_.clear();
     samples_host_.reserve(samples_per_tick(hops));
@@ -214,40 +224,53 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
         });
   }
 
+  // The FFT plan for `blocks` hop blocks: the full one, or for a tick of fewer slots one sized to the
+  // next power of two, so a tick of a few live streams does not transform every channel's buffer.
+  cufftHandle plan_for(long long blocks) {
+    const long long full = plan_.batch() / tp_.frames_per_hop;
+    long long size = 1;
+    while (size < blocks) size *= 2;
+    if (size >= full) return plan_.get();
+    R2cPlan& plan = small_plans_[size];
+    if (plan.batch() == 0) plan.make(tp_.fft_size, size * tp_.frames_per_hop, stream_.get());
+    return plan.get();
+  }
+
   // Everything after the input copies; the same sequence whether launched directly or as a graph.
-  void enqueue_kernels(int hops) {
+  void enqueue_kernels(int slots, int hops) {
     cudaStream_t s = stream_.get();
-    const long long blocks = static_cast<long long>(channels_) * hops;
+    const long long blocks = static_cast<long long>(slots) * hops;
     launch_window_energy(samples_dev_.data(), window_.data(), frames_.data(), sumsq_.data(), blocks, tp_, s);
-    HYPED_CUDA_CHECK(cufftExecR2C(plan_.get(), frames_.data(), spectra_.data()));
+    HYPED_CUDA_CHECK(cufftExecR2C(plan_for(blocks), frames_.data(), spectra_.data()));
     launch_spectral_sums(spectra_.data(), spectral_.data(), blocks, tp_, s);
-    launch_score_tick(sumsq_.data(), spectral_.data(), chat_dev_.data(), blocks_dev_.data(), state(), out_dev_.data(),
-                      channels_, hops, tp_, s);
+    launch_score_tick(sumsq_.data(), spectral_.data(), chat_dev_.data(), slots_dev_.data(), slots_dev_.data() + slots,
+                      state(), out_dev_.data(), slots, hops, tp_, s);
     HYPED_CUDA_CHECK(cudaMemcpyAsync(out_host_.data(), out_dev_.data(),
                                      static_cast<std::size_t>(blocks) * sizeof(HopFeatures), cudaMemcpyDeviceToHost,
                                      s));
   }
 
-  // A tick size seen twice in a row is captured once and then replayed as one graph launch.
-  void run_kernels(int hops) {
-    if (graphs_on_ && graph_ && hops == graph_hops_) {
+  // A tick shape (slots × hops) seen twice in a row is captured once and then replayed as one graph
+  // launch.
+  void run_kernels(int slots, int hops) {
+    const auto shape = std::pair{slots, hops};
+    if (graphs_on_ && graph_ && shape == graph_shape_) {
       HYPED_CUDA_CHECK(cudaGraphLaunch(graph_.get(), stream_.get()));
-      return;
-    }
-    if (graphs_on_ && hops == last_hops_ && capture(hops)) {
+    } else if (graphs_on_ && shape == last_shape_ && capture(slots, hops)) {
       HYPED_CUDA_CHECK(cudaGraphLaunch(graph_.get(), stream_.get()));
-      return;
+    } else {
+      enqueue_kernels(slots, hops);
     }
-    enqueue_kernels(hops);
+    last_shape_ = shape;
   }
 
-  bool capture(int hops) {
+  bool capture(int slots, int hops) {
     graph_.reset();
-    graph_hops_ = 0;
+    graph_shape_ = {};
     cudaStream_t s = stream_.get();
     HYPED_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
     try {
-      enqueue_kernels(hops);
+      enqueue_kernels(slots, hops);
     } catch (const std::exception& e) {
       cudaGraph_t broken = nullptr;
       cudaStreamEndCapture(s, &broken);
@@ -263,7 +286,7 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     cudaGraphExec_t exec = nullptr;
     HYPED_CUDA_CHECK(cudaGraphInstantiate(&exec, graph.get(), 0));
     graph_.reset(exec);
-    graph_hops_ = hops;
+    graph_shape_ = {slots, hops};
     return true;
   }
 
@@ -288,8 +311,8 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
   // per-tick buffers, sized for max_hops_
   int max_hops_ = 0;
   PinnedArray<float> samples_host_, chat_host_;
-  PinnedArray<int> blocks_host_;  // per channel: blocks taken this tick
-  DeviceArray<int> blocks_dev_;
+  PinnedArray<int> slots_host_;  // [2][slots]: each slot's channel, then the blocks it takes
+  DeviceArray<int> slots_dev_;
   std::vector<std::pair<std::size_t, std::size_t>> sent_;  // (offset, count) sent ahead of the coming tick
   PinnedArray<HopFeatures> out_host_;
   DeviceArray<float> samples_dev_, chat_dev_, frames_;
@@ -301,8 +324,8 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
 
   bool graphs_on_ = true;
   GraphExec graph_;
-  int graph_hops_ = 0;
-  int last_hops_ = 0;
+  std::pair<int, int> graph_shape_{}, last_shape_{};  // (slots, hops)
+  std::map<long long, R2cPlan> small_plans_;        // by hop blocks, powers of two below the full plan
   double last_gpu_ms_ = 0;
 
   // score_global

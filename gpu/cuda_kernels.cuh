@@ -58,11 +58,12 @@ void launch_window_energy(const float* samples, const float* window, float* fram
 // Per hop block: flux, high-band and total power from the R2C spectra of its frames.
 void launch_spectral_sums(const cufftComplex* spectra, SpectralSums* out, long long blocks, const TickParams& p,
                           cudaStream_t s);
-// Per channel, hops in order: frame assembly, trailing chat box, running z, fusion (score_running).
-// Channel c takes its first blocks[c] hops (Backend::tick_uneven); the rest of its entries are zero.
-void launch_score_tick(const double* sumsq, const SpectralSums* spectral, const float* chat, const int* blocks,
-                       ChannelStateDev st, HopFeatures* out, int channels, int hops, const TickParams& p,
-                       cudaStream_t s);
+// Per slot, hops in order: frame assembly, trailing chat box, running z, fusion (score_running).
+// Slot k is channel channel_of[k] and takes its first blocks[k] hops (Backend::tick_some); the rest of
+// its entries are zero.
+void launch_score_tick(const double* sumsq, const SpectralSums* spectral, const float* chat, const int* channel_of,
+                       const int* blocks, ChannelStateDev st, HopFeatures* out, int slots, int hops,
+                       const TickParams& p, cudaStream_t s);
 // TrailingBox::prime for every channel: history [C][per].
 void launch_prime_chat(const float* history, int per, ChannelStateDev st, int channels, const TickParams& p,
                        cudaStream_t s);

@@ -80,14 +80,16 @@ __global__ void __launch_bounds__(kBlockThreads)
   if (threadIdx.x == 0) out[blk] = SpectralSums{flux, high, total};
 }
 
-// One thread per channel: the hops of a channel depend on each other through the running state, so
-// they run in order; channels are independent and run side by side.
+// One thread per slot (a channel with audio this tick): the hops of a channel depend on each other
+// through the running state, so they run in order; channels are independent and run side by side.
 __global__ void __launch_bounds__(kChannelThreads)
     score_tick_kernel(const double* __restrict__ sumsq, const SpectralSums* __restrict__ spectral,
-                      const float* __restrict__ chat, const int* __restrict__ blocks, ChannelStateDev st,
-                      HopFeatures* __restrict__ out, int channels, int hops, TickParams p) {
-  const int c = blockIdx.x * blockDim.x + threadIdx.x;
-  if (c >= channels) return;
+                      const float* __restrict__ chat, const int* __restrict__ channel_of,
+                      const int* __restrict__ blocks, ChannelStateDev st, HopFeatures* __restrict__ out, int slots,
+                      int hops, TickParams p) {
+  const int slot = blockIdx.x * blockDim.x + threadIdx.x;
+  if (slot >= slots) return;
+  const int c = channel_of[slot];  // its state; the tick's arrays are indexed by slot
   const int keep = p.frame_hops - 1;
   BlockSumsDev* recent = st.recent + static_cast<long long>(c) * keep;
   float* ring = st.chat_ring + static_cast<long long>(c) * p.chat_k;
@@ -95,15 +97,15 @@ __global__ void __launch_bounds__(kChannelThreads)
   FeatureStatsDev stats{stats_mem[0], stats_mem[1], stats_mem[2], stats_mem[3]};
   int seen = st.blocks_seen[c];
   int pos = st.chat_pos[c];
-  const int taken = min(max(blocks[c], 0), hops);
+  const int taken = min(max(blocks[slot], 0), hops);
   for (int h = taken; h < hops; ++h) {
-    HopFeatures& f = out[static_cast<long long>(c) * hops + h];
+    HopFeatures& f = out[static_cast<long long>(slot) * hops + h];
     f.rms = f.flux = f.hf_ratio = f.chat_rate = 0.0f;
     f.z_audio = f.z_chat = f.z_flux = f.z_hf = f.score = 0.0f;
   }
 
   for (int h = 0; h < taken; ++h) {
-    const long long i = static_cast<long long>(c) * hops + h;
+    const long long i = static_cast<long long>(slot) * hops + h;
     const SpectralSums sp = spectral[i];
     const BlockSumsDev cur{sumsq[i], sp.flux, sp.high, sp.total};
     HopFeatures f;
@@ -205,11 +207,11 @@ void launch_spectral_sums(const cufftComplex* spectra, SpectralSums* out, long l
   HYPED_CUDA_CHECK_LAUNCH();
 }
 
-void launch_score_tick(const double* sumsq, const SpectralSums* spectral, const float* chat, const int* blocks,
-                       ChannelStateDev st, HopFeatures* out, int channels, int hops, const TickParams& p,
-                       cudaStream_t s) {
-  score_tick_kernel<<<grid_for(channels, kChannelThreads), kChannelThreads, 0, s>>>(sumsq, spectral, chat, blocks, st,
-                                                                                    out, channels, hops, p);
+void launch_score_tick(const double* sumsq, const SpectralSums* spectral, const float* chat, const int* channel_of,
+                       const int* blocks, ChannelStateDev st, HopFeatures* out, int slots, int hops,
+                       const TickParams& p, cudaStream_t s) {
+  score_tick_kernel<<<grid_for(slots, kChannelThreads), kChannelThreads, 0, s>>>(sumsq, spectral, chat, channel_of,
+                                                                                 blocks, st, out, slots, hops, p);
   HYPED_CUDA_CHECK_LAUNCH();
 }
 

@@ -1,7 +1,8 @@
 // Many streams through one backend: each stream's samples arrive at their own pace (live segments land
-// whenever their playlist says), and each tick hands the backend every stream's whole hop blocks at
-// once (Backend::tick_uneven), so a CUDA backend serves all channels with one launch. Running z-scores,
-// trailing chat box, chat fed per frame as it arrives: what `hyped live` runs.
+// whenever their playlist says), and each tick hands the backend the whole hop blocks of every stream
+// that has some, at once (Backend::tick_some), so a CUDA backend serves all channels with one launch
+// and idle ones cost nothing. Running z-scores, trailing chat box, chat fed per frame as it arrives:
+// what `hyped live` runs.
 #pragma once
 
 #include <functional>
@@ -56,7 +57,7 @@ class MultiStreamDetector {
   std::vector<Lane> lanes_;
   int max_tick_hops_;
   std::vector<float> samples_, chat_;  // samples_ unused when the backend has pinned memory of its own
-  std::vector<int> blocks_;
+  std::vector<int> slots_, blocks_;  // per slot of a tick: its stream, the blocks it takes
   std::vector<HopFeatures> out_;
 };
 

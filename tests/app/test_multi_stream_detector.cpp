@@ -129,4 +129,15 @@ TEST_CASE("a multi-stream detector refuses a backend of another size and modes t
   CHECK_THROWS_AS(MultiStreamDetector(p, make_cpu_backend(p, 3), two), std::invalid_argument);
   p.chat_centred = true;
   CHECK_THROWS_AS(MultiStreamDetector(p, make_cpu_backend(p, 2), two), std::invalid_argument);
+
+  // The backend checks its slots: each a channel it has, none twice, one block count each.
+  auto backend = make_cpu_backend(p, 3);
+  std::vector<float> samples(2 * static_cast<std::size_t>(p.hop_len())), chat(2);
+  std::vector<HopFeatures> out(2);
+  const std::vector<int> one = {1, 1};
+  CHECK_THROWS_AS(backend->tick_some(samples, chat, 1, std::vector<int>{0, 0}, one, out), std::invalid_argument);
+  CHECK_THROWS_AS(backend->tick_some(samples, chat, 1, std::vector<int>{0, 3}, one, out), std::invalid_argument);
+  CHECK_THROWS_AS(backend->tick_some(samples, chat, 1, std::vector<int>{0, 2}, std::vector<int>{1}, out),
+                  std::invalid_argument);
+  CHECK_NOTHROW(backend->tick_some(samples, chat, 1, std::vector<int>{2, 0}, one, out));
 }

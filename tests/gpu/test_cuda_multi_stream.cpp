@@ -1,6 +1,6 @@
 // The CUDA backend against the CPU reference when live streams arrive unevenly: MultiStreamDetector
-// hands each tick only the blocks every stream has (Backend::tick_uneven), writing them straight into
-// the CUDA backend's pinned buffer.
+// hands each tick only the streams with blocks waiting, and the blocks each has (Backend::tick_some),
+// writing them straight into the CUDA backend's pinned buffer.
 #include <doctest/doctest.h>
 
 #include <algorithm>

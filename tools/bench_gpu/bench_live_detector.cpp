@@ -1,7 +1,10 @@
-// The live detector thread's cost: N streams through one MultiStreamDetector, audio arriving unevenly
-// (each round, 1 in 5 streams is late and hands over two hops the next round, as segment boundaries
-// fall), one process() per round. Prints per-round latency and detector-thread CPU per channel for the
-// CPU and (where usable) CUDA backends, side by side.
+// The live detector thread's cost: N streams through one MultiStreamDetector, one process() per
+// 0.5 s round, audio arriving in one of two patterns:
+//   hops:     every stream hands over a hop each round, but 1 in 5 is late and hands two the next;
+//   segments: each stream hands over a 2 s segment (4 hops) every 4th round, a quarter of the streams
+//             each round (Twitch's audio_only segments, staggered across channels).
+// Prints per-round latency and detector-thread CPU per stream and round for the CPU and (where
+// usable) CUDA backends, side by side.
 //   bench_live_detector [--streams 100,1000,5000] [--rounds 60] [--backend both|cpu|cuda]
 #include <algorithm>
 #include <chrono>
@@ -26,7 +29,7 @@ double thread_cpu_s() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-void run(const DetectorParams& p, BackendKind kind, int streams, int rounds) {
+void run(const DetectorParams& p, BackendKind kind, int streams, int rounds, bool segments) {
   std::vector<MultiStreamDetector::Stream> io(static_cast<std::size_t>(streams));
   long long frames = 0;
   for (auto& s : io) {
@@ -45,7 +48,7 @@ void run(const DetectorParams& p, BackendKind kind, int streams, int rounds) {
     for (int c = 0; c < streams; ++c) {
       int& o = owed[static_cast<std::size_t>(c)];
       ++o;
-      if (rng() % 5 == 0) continue;  // late: two hops next round
+      if (segments ? (r + c) % 4 != 0 : rng() % 5 == 0) continue;  // not yet: more next time
       for (; o > 0; --o) det.push(c, hop);
     }
     const double c0 = thread_cpu_s();
@@ -59,9 +62,9 @@ void run(const DetectorParams& p, BackendKind kind, int streams, int rounds) {
   }
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2], p99 = ms[std::min(ms.size() - 1, ms.size() * 99 / 100)];
-  std::printf("%-5s %6d streams: process() per 0.5 s round median %8.3f ms  p99 %8.3f ms  %7.2f us CPU/stream  "
-              "(%lld frames)\n",
-              det.backend().name().c_str(), streams, median, p99, cpu / rounds / streams * 1e6, frames);
+  std::printf("%-5s %-8s %6d streams: per round median %8.3f ms  p99 %8.3f ms  %7.2f us CPU/stream  (%lld frames)\n",
+              det.backend().name().c_str(), segments ? "segments" : "hops", streams, median, p99,
+              cpu / rounds / streams * 1e6, frames);
 }
 
 }  // namespace
@@ -91,8 +94,10 @@ int main(int argc, char** argv) {
   const CudaAvailability cuda = cuda_availability();
   std::printf("bench_live_detector: %s\n", cuda.usable ? cuda.reason.c_str() : ("no CUDA: " + cuda.reason).c_str());
   for (int n : counts) {
-    if (which != "cuda") run(p, BackendKind::Cpu, n, rounds);
-    if (which != "cpu" && cuda.usable) run(p, BackendKind::Cuda, n, rounds);
+    for (const bool segments : {false, true}) {
+      if (which != "cuda") run(p, BackendKind::Cpu, n, rounds, segments);
+      if (which != "cpu" && cuda.usable) run(p, BackendKind::Cuda, n, rounds, segments);
+    }
   }
   return 0;
 }
