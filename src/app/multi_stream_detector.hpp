@@ -29,10 +29,11 @@ class MultiStreamDetector {
     std::function<void(const Highlight&)> on_highlight;
   };
 
-  // One stream per backend channel. max_tick_hops bounds the blocks a stream hands over in one tick
-  // (a stream that fell behind catches up over several).
+  // One stream per backend channel. max_tick_hops bounds the blocks a stream hands over in one tick (a
+  // stream that fell behind, or joined three segments back, catches up over several): a CUDA backend's
+  // buffers grow to channels × max_tick_hops blocks (32 KB each at 16 kHz), and 4 is one 2 s segment.
   MultiStreamDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, std::vector<Stream> streams,
-                      int max_tick_hops = 16);
+                      int max_tick_hops = 4);
 
   void push(int stream, std::span<const float> samples);
   // Scores every whole hop block pushed so far, in as few ticks as that takes.
