@@ -58,7 +58,7 @@ void MultiStreamDetector::process() {
       const auto src = l.blocker.front(taken);
       std::copy(src.begin(), src.end(), samples.begin() + static_cast<std::ptrdiff_t>(k * per_slot));
       for (int h = 0; h < taken; ++h)
-        if (const long long frame = l.blocks_done + h - lag; frame >= 0)
+        if (const long long frame = l.blocks_done + h - lag; frame >= 0 && l.io.chat_for_frame)
           chat_[k * static_cast<std::size_t>(hops) + static_cast<std::size_t>(h)] = l.io.chat_for_frame(frame);
     }
     const auto t0 = std::chrono::steady_clock::now();

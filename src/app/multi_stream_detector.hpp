@@ -23,7 +23,8 @@ class MultiStreamDetector {
  public:
   // What one stream hands the detector and hears from it (every call on the detecting thread).
   struct Stream {
-    // Called once per frame, in order, just before it is scored: the chat weight entering the box.
+    // Called once per frame, in order, just before it is scored: the chat weight entering the box
+    // (none: no chat).
     std::function<float(long long frame)> chat_for_frame;
     std::function<void(double time_s, const HopFeatures&)> on_frame;
     std::function<void(const Highlight&)> on_highlight;
