@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <stdexcept>
 
 namespace hyped {
 
@@ -23,26 +22,9 @@ StreamDetector::StreamDetector(const DetectorParams& p, std::unique_ptr<Backend>
   backend_->prime_chat(history);
 }
 
-StreamDetector::StreamDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, ChatFeed chat_for_frame,
-                               int tick_hops)
-    : p_(p),
-      backend_(std::move(backend)),
-      feed_(std::move(chat_for_frame)),
-      tick_hops_(std::max(0, tick_hops)),
-      blocker_(p.hop_len()),
-      picker_(p) {
-  if (p_.z_mode != ZMode::Running || p_.chat_lookahead_hops() != 0)
-    throw std::invalid_argument("a detector fed chat as it arrives needs running z-scores and a trailing chat box");
-  backend_->prime_chat(std::vector<float>(static_cast<std::size_t>(std::max(0, p_.chat_box_hops() - 1)), 0.0f));
-}
-
 void StreamDetector::push(std::span<const float> samples) {
   samples_seen_ += static_cast<long long>(samples.size());
   blocker_.append(samples);
-  if (tick_hops_ == 0) {
-    if (const int blocks = blocker_.whole_blocks(); blocks > 0) process(blocks);
-    return;
-  }
   while (blocker_.whole_blocks() >= tick_hops_) process(tick_hops_);
 }
 
@@ -54,7 +36,7 @@ void StreamDetector::process(int blocks) {
   for (int h = 0; h < blocks; ++h) {
     const long long frame = blocks_done_ + h - lag;
     if (frame < 0) chat_tick_[static_cast<std::size_t>(h)] = 0.0f;
-    else chat_tick_[static_cast<std::size_t>(h)] = feed_ ? feed_(frame) : chat_.count(frame + lookahead);
+    else chat_tick_[static_cast<std::size_t>(h)] = chat_.count(frame + lookahead);
   }
   const auto t0 = std::chrono::steady_clock::now();
   backend_->tick(blocker_.front(blocks), chat_tick_, blocks, out_tick_);

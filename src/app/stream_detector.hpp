@@ -1,7 +1,7 @@
 // One channel's detector run over a stream of samples: hop blocks through the backend, chat into the
 // box on the same hop grid, scores into the peak picker. Highlights fire as frames complete (running
-// mode); global mode scores at the end. `hyped replay` feeds it a file's chat series, `hyped live`
-// chat as it arrives.
+// mode); global mode scores at the end. `hyped replay` feeds it a file's chat series; `hyped live`
+// runs its channels through a MultiStreamDetector, with the same backends and peak picker.
 #pragma once
 
 #include <functional>
@@ -28,14 +28,8 @@ struct DetectionResult {
 
 class StreamDetector {
  public:
-  // tick_hops: hop blocks handed to the backend at once (results do not depend on it); 0: every whole
-  // block at each push, for the least latency.
+  // tick_hops: hop blocks handed to the backend at once (results do not depend on it).
   StreamDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, ChatRateSeries chat, int tick_hops = 64);
-  // Chat that arrives while the stream plays: `chat_for_frame(f)` is called once per frame, in order,
-  // just before frame f is scored, and returns the weight of the chat bin that enters the box with it.
-  // Running mode with a trailing box only (nothing can look ahead of chat not yet sent).
-  using ChatFeed = std::function<float(long long frame)>;
-  StreamDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, ChatFeed chat_for_frame, int tick_hops = 0);
 
   // Samples in chunks of any size; the results are the same for any chunking.
   void push(std::span<const float> samples);
@@ -63,8 +57,7 @@ class StreamDetector {
 
   DetectorParams p_;
   std::unique_ptr<Backend> backend_;
-  ChatRateSeries chat_;  // empty when fed
-  ChatFeed feed_;
+  ChatRateSeries chat_;
   int tick_hops_;
   HopBlocker blocker_;
   PeakPicker picker_;

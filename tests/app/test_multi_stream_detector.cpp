@@ -15,12 +15,14 @@ namespace {
 
 struct TestStream {
   std::vector<float> audio;
+  std::vector<ChatMessage> chat;
   std::vector<float> chat_bins;  // weight per frame, as a live channel bins it
 };
 
 TestStream make_stream(const DetectorParams& p, double seconds, const std::vector<double>& events, unsigned seed) {
-  TestStream s{test::synth_audio(seconds, events, seed), std::vector<float>(static_cast<std::size_t>(seconds / p.hop_s) + 4, 0.0f)};
-  for (const ChatMessage& m : test::synth_chat(seconds, events, seed + 1000)) {
+  TestStream s{test::synth_audio(seconds, events, seed), test::synth_chat(seconds, events, seed + 1000),
+               std::vector<float>(static_cast<std::size_t>(seconds / p.hop_s) + 4, 0.0f)};
+  for (const ChatMessage& m : s.chat) {
     const auto bin = static_cast<long long>(std::floor((m.t_s - p.frame_s / 2) / p.hop_s + 0.5));
     if (bin >= 0 && bin < static_cast<long long>(s.chat_bins.size())) s.chat_bins[static_cast<std::size_t>(bin)] += m.weight;
   }
@@ -34,14 +36,12 @@ struct Scored {
   std::vector<long long> chat_asked;
 };
 
-// The reference: one stream alone through its own detector.
+// The reference: one stream alone through replay's detector, its chat as a trailing series.
 Scored alone(const DetectorParams& p, const TestStream& s) {
   Scored out;
-  StreamDetector d(p, make_cpu_backend(p, 1), [&](long long frame) {
-    out.chat_asked.push_back(frame);
-    return s.chat_bins[static_cast<std::size_t>(frame)];
-  });
+  StreamDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(s.chat, p));
   d.on_frame = [&](double t, const HopFeatures& f) {
+    out.chat_asked.push_back(static_cast<long long>(out.frames.size()));  // each frame's chat, in order
     out.times.push_back(t);
     out.frames.push_back(f);
   };
@@ -57,7 +57,7 @@ bool same_bits(const HopFeatures& a, const HopFeatures& b) {
 
 }  // namespace
 
-TEST_CASE("streams arriving unevenly through one backend score exactly as each would alone") {
+TEST_CASE("streams arriving unevenly through one backend score exactly as each would alone in replay") {
   DetectorParams p;
   p.chat_centred = false;
   p.w_flux = 0.3;  // every feature counts, so a mixed-up channel state would show
@@ -127,8 +127,12 @@ TEST_CASE("a multi-stream detector refuses a backend of another size and modes t
   p.chat_centred = false;
   std::vector<MultiStreamDetector::Stream> two(2);
   CHECK_THROWS_AS(MultiStreamDetector(p, make_cpu_backend(p, 3), two), std::invalid_argument);
-  p.chat_centred = true;
+  p.chat_centred = true;  // chat not yet sent cannot be looked ahead at
   CHECK_THROWS_AS(MultiStreamDetector(p, make_cpu_backend(p, 2), two), std::invalid_argument);
+  p.chat_centred = false;
+  p.z_mode = ZMode::Global;
+  CHECK_THROWS_AS(MultiStreamDetector(p, make_cpu_backend(p, 2), two), std::invalid_argument);
+  p.z_mode = ZMode::Running;
 
   // The backend checks its slots: each a channel it has, none twice, one block count each.
   auto backend = make_cpu_backend(p, 3);

@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "app/multi_stream_detector.hpp"
 #include "app/stream_detector.hpp"
 #include "synth_streams.hpp"
 
@@ -159,14 +160,21 @@ TEST_CASE("chat fed as it arrives scores the same as a trailing chat series") {
   // Messages handed over frame by frame, the way a live channel bins them on the hop grid.
   std::vector<float> bins(600, 0.0f);
   for (const ChatMessage& m : chat) bins[static_cast<std::size_t>(std::floor((m.t_s - p.frame_s / 2) / p.hop_s + 0.5))] += m.weight;
+  // What live runs: one stream of a MultiStreamDetector, chat handed over frame by frame.
   std::vector<long long> asked;
-  StreamDetector fed(p, make_cpu_backend(p, 1), [&](long long frame) {
+  DetectionResult got;
+  std::vector<MultiStreamDetector::Stream> io(1);
+  io[0].chat_for_frame = [&](long long frame) {
     asked.push_back(frame);
     return bins[static_cast<std::size_t>(frame)];
-  });
-  fed.keep_series(true);
-  for (std::size_t pos = 0; pos < x.size(); pos += 12345) fed.push(std::span(x).subspan(pos, std::min<std::size_t>(12345, x.size() - pos)));
-  const DetectionResult got = fed.finish();
+  };
+  io[0].on_frame = [&](double, const HopFeatures& f) { got.series.push_back(f); };
+  io[0].on_highlight = [&](const Highlight& h) { got.highlights.push_back(h); };
+  MultiStreamDetector fed(p, make_cpu_backend(p, 1), std::move(io));
+  for (std::size_t pos = 0; pos < x.size(); pos += 12345) {
+    fed.push(0, std::span(x).subspan(pos, std::min<std::size_t>(12345, x.size() - pos)));
+    fed.process();
+  }
 
   REQUIRE(got.series.size() == want.series.size());
   for (std::size_t f = 0; f < got.series.size(); ++f) CHECK(got.series[f].chat_rate == want.series[f].chat_rate);
@@ -175,15 +183,6 @@ TEST_CASE("chat fed as it arrives scores the same as a trailing chat series") {
   CHECK(got.highlights.size() == 3);
   REQUIRE(asked.size() == got.series.size());  // once per frame, in order
   for (std::size_t i = 0; i < asked.size(); ++i) CHECK(asked[i] == static_cast<long long>(i));
-}
-
-TEST_CASE("a fed detector refuses modes that would need chat from the future") {
-  DetectorParams p;
-  p.chat_centred = true;
-  CHECK_THROWS_AS(StreamDetector(p, make_cpu_backend(p, 1), [](long long) { return 0.0f; }), std::invalid_argument);
-  p.chat_centred = false;
-  p.z_mode = ZMode::Global;
-  CHECK_THROWS_AS(StreamDetector(p, make_cpu_backend(p, 1), [](long long) { return 0.0f; }), std::invalid_argument);
 }
 
 TEST_CASE("spectral features respond to a bright burst") {
