@@ -58,6 +58,7 @@ class CpuBackend final : public Backend {
   void tick_some(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> channels,
                  std::span<const int> blocks, std::span<HopFeatures> out) override {
     check_slots(channels, blocks, static_cast<int>(channels_.size()));
+    if (channels.empty()) return;  // (run_tick reads no slots as every channel)
     run_tick(samples, chat, hops, channels, blocks, out);
   }
 

@@ -144,4 +144,5 @@ TEST_CASE("a multi-stream detector refuses a backend of another size and modes t
   CHECK_THROWS_AS(backend->tick_some(samples, chat, 1, std::vector<int>{0, 2}, std::vector<int>{1}, out),
                   std::invalid_argument);
   CHECK_NOTHROW(backend->tick_some(samples, chat, 1, std::vector<int>{2, 0}, one, out));
+  CHECK_NOTHROW(backend->tick_some({}, {}, 1, {}, {}, {}));  // no slot: nothing to do
 }
