@@ -7,7 +7,6 @@
 #include <future>
 #include <stdexcept>
 
-#include "core/iso8601.hpp"
 #include "server/webhook_sender.hpp"
 #include "server/ws_session.hpp"
 
@@ -44,7 +43,7 @@ std::vector<std::unique_ptr<ServerShard>> make_shards(unsigned n) {
 
 AlertServer::Impl::Impl(ServerOptions o)
     : opt(std::move(o)), shards(make_shards(io_thread_count(opt))), acceptor(hub()) {
-  webhooks = std::make_unique<WebhookSender>(hub(), metrics, opt, format_iso8601(started_at));
+  webhooks = std::make_unique<WebhookSender>(hub(), metrics, opt, started_text);
 }
 
 AlertServer::Impl::~Impl() = default;
@@ -104,7 +103,7 @@ Backlog AlertServer::Impl::join(ServerShard& shard, const std::shared_ptr<WsSess
     }
   }
   // Tells the client it is now on the fan-out list: everything published from here on reaches it.
-  s->send_control(std::make_shared<const std::string>(hello_message(backend_name, started_at)));
+  s->send_control(std::make_shared<const std::string>(hello_message(backend_name, started_text)));
   return backlog;
 }
 

@@ -190,7 +190,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         chans.push_back({{"name", name}, {"media_time_s", r3(st.media_time_s)}, {"ingest_lag_s", r3(st.ingest_lag_s)},
                          {"alerts", alerts.count(name) ? alerts.at(name) : 0}});
       const ordered_json out = {{"backend", backend},
-                                {"started", format_iso8601(s.started_at)},
+                                {"started", s.started_text},
                                 {"channels", chans},
                                 {"clients", s.metrics.clients.load()},
                                 {"dropped_messages", s.metrics.dropped_messages.load()},

@@ -36,9 +36,8 @@ std::string score_message(const std::string& channel, double time_s, const HopFe
   return j.dump();
 }
 
-std::string hello_message(const std::string& backend, WallClock::time_point started) {
-  return ordered_json{{"type", "hello"}, {"server", "hyped"}, {"backend", backend}, {"started", format_iso8601(started)}}
-      .dump();
+std::string hello_message(const std::string& backend, const std::string& started) {
+  return ordered_json{{"type", "hello"}, {"server", "hyped"}, {"backend", backend}, {"started", started}}.dump();
 }
 
 std::string subscribed_message(const Subscription& s) {

@@ -39,7 +39,7 @@ ClientRequest parse_client_message(std::string_view text);
 
 // Greets each websocket client: {"type":"hello","server":"hyped","backend":..,"started":"ISO-8601"}.
 // Highlight ids count per channel and server run: `started` tells one run's ids from another's.
-std::string hello_message(const std::string& backend, WallClock::time_point started);
+std::string hello_message(const std::string& backend, const std::string& started);
 
 // The server's acknowledgement: {"type":"subscribed","channels":[..],"min_score":..,"scores":..}
 std::string subscribed_message(const Subscription& s);

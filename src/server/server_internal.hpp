@@ -16,6 +16,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "core/iso8601.hpp"
 #include "server/alert_server.hpp"
 #include "server/messages.hpp"
 #include "server/metrics.hpp"
@@ -81,7 +82,8 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   tcp::acceptor acceptor;
   std::size_t next_shard = 0;  // accept loop only
   bool started = false;
-  const WallClock::time_point started_at = WallClock::now();
+  // ISO-8601, as hello, /api/status and webhooks give it: highlight ids count per server run.
+  const std::string started_text = format_iso8601(WallClock::now());
   std::atomic<bool> finishing{false};
   ServerMetrics metrics;
   std::unique_ptr<WebhookSender> webhooks;  // hub thread only
