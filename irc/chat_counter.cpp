@@ -35,15 +35,20 @@ int keyword_hits(std::string_view text, const ChatWeights& w) {
   return n;
 }
 
-float chat_weight(std::string_view text, int emotes, bool is_event, const ChatWeights& w) {
-  double weight = (is_event ? w.event : 1.0) + w.emote * emotes;
+float chat_extra_weight(std::string_view text, int emotes, const ChatWeights& w) {
+  double weight = w.emote * emotes;
   for (const auto& [word, kw] : w.keywords)
     if (holds_word(text, word)) weight += kw;
   return static_cast<float>(weight);
 }
 
+float ChatEntryWeigher::weigh(double t_s, std::string_view user, std::string_view text, int emotes, bool is_event) {
+  if (is_event) return static_cast<float>(w_.event);
+  return reactions_.weigh(t_s, user, text, chat_extra_weight(text, emotes, w_));
+}
+
 ChatCounter::ChatCounter(const DetectorParams& p, ChatWeights w)
-    : p_(p), w_(std::move(w)), origin_s_(p.frame_time_s(0) - p.hop_s / 2.0) {}
+    : p_(p), w_(w), weigher_(p, std::move(w)), origin_s_(p.frame_time_s(0) - p.hop_s / 2.0) {}
 
 double ChatCounter::bin_start_s(long long bin) const { return origin_s_ + static_cast<double>(bin) * p_.hop_s; }
 
@@ -104,7 +109,7 @@ std::vector<ChatHop> ChatCounter::close_until(double t_s) {
     std::unordered_set<std::string_view> users;
     for (const ChatLogEntry& e : hop.entries) {
       const bool event = !e.event.empty();
-      hop.weight += chat_weight(e.text, e.emotes, event, w_);
+      hop.weight += weigher_.weigh(e.t_s, e.user, e.text, e.emotes, event);
       (event ? hop.events : hop.messages) += 1;
       hop.emotes += e.emotes;
       hop.keywords += keyword_hits(e.text, w_);

@@ -49,6 +49,7 @@ class ChatCounter {
 
   DetectorParams p_;
   ChatWeights w_;
+  ChatEntryWeigher weigher_;
   double origin_s_;
   long long next_bin_ = 0;
   std::vector<std::vector<ChatLogEntry>> open_;  // open_[i]: bin next_bin_ + i

@@ -205,14 +205,15 @@ std::string to_jsonl(const ChatLogEntry& e) {
 std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const DetectorParams& p) {
   ChatWeights w;
   w.emote = p.emote_weight;
-  return to_chat_messages(log, w);
+  return to_chat_messages(log, p, w);
 }
 
-std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const ChatWeights& w) {
+std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const DetectorParams& p, const ChatWeights& w) {
+  ChatEntryWeigher weigher(p, w);
   std::vector<ChatMessage> out;
   out.reserve(log.entries.size());
   for (const auto& e : log.entries)
-    out.push_back({e.t_s, e.weight ? *e.weight : chat_weight(e.text, e.emotes, !e.event.empty(), w)});
+    out.push_back({e.t_s, e.weight ? *e.weight : weigher.weigh(e.t_s, e.user, e.text, e.emotes, !e.event.empty())});
   return out;
 }
 

@@ -41,6 +41,6 @@ std::string to_jsonl(const ChatLogEntry& e);
 // Detector input: weight = 1 + emote_weight · emotes.
 std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const DetectorParams& p);
 // Detector input with keyword and event weights (irc/chat_features.hpp: chat_weight).
-std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const ChatWeights& w);
+std::vector<ChatMessage> to_chat_messages(const ChatLog& log, const DetectorParams& p, const ChatWeights& w);
 
 }  // namespace hyped

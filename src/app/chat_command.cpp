@@ -90,12 +90,18 @@ std::unique_ptr<TwitchChatClient> make_live_chat(const AppConfig& cfg,
   } catch (const std::invalid_argument& e) {
     throw ConfigError(e.what());
   }
-  client->on_chat = [streams, add = std::move(add), w = chat_weights(cfg)](const TwitchChatLine& line, const IrcMessage&) {
+  // One weigher per stream, used on the client's thread only, in arrival order (which is time order
+  // up to Twitch's own jitter).
+  auto weighers = std::make_shared<std::unordered_map<std::string, ChatEntryWeigher>>();
+  for (const auto& [chat, stream] : chat_to_stream) weighers->try_emplace(stream, cfg.detector, chat_weights(cfg));
+  client->on_chat = [streams, weighers, add = std::move(add)](const TwitchChatLine& line, const IrcMessage&) {
     if (line.kind == ChatLineKind::ClearChat || line.kind == ChatLineKind::ClearMsg) return;
     const auto it = streams->find(std::string(line.channel));
     if (it == streams->end()) return;
     const auto when = line.sent_ms ? SysClock::time_point(std::chrono::milliseconds(*line.sent_ms)) : SysClock::now();
-    add(it->second, when, chat_weight(line.text, line.emotes, line.kind == ChatLineKind::Event, w));
+    const double t_s = std::chrono::duration<double>(when.time_since_epoch()).count();
+    add(it->second, when,
+        weighers->at(it->second).weigh(t_s, line.user, line.text, line.emotes, line.kind == ChatLineKind::Event));
   };
   client->on_status = [](const IrcStatus& s) {
     if (s.kind == IrcStatus::Kind::Joined) spdlog::info("chat: joined #{}", s.detail);
@@ -253,7 +259,7 @@ int run_chat(const ChatCommandOptions& opt) {
                      {"score", f.score}});
         if (auto hl = ch.picker.push(hop.bin, f)) {
           json reasons = hl->reasons;
-          print(json{{"type", "highlight"}, {"channel", ch.name}, {"id", hl->id}, {"time_s", hl->time_s},
+          print(json{{"type", "highlight"}, {"channel", ch.name}, {"id", hl->id}, {"revision", hl->revision}, {"time_s", hl->time_s},
                      {"start_s", hl->start_s}, {"end_s", hl->end_s}, {"score", hl->score}, {"audio_z", hl->audio_z},
                      {"chat_z", hl->chat_z}, {"chat_rate", hl->chat_rate}, {"reasons", reasons}});
         }

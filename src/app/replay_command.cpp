@@ -134,7 +134,7 @@ int run_replay(const ReplayOptions& opt) {
                info.duration_s > 0 ? clock_time(info.duration_s) : std::string("length unknown"));
 
   StreamDetector detector(cfg.detector, make_backend(backend_kind, cfg.detector, 1),
-                          ChatRateSeries(to_chat_messages(chat, chat_weights(cfg)), cfg.detector));
+                          ChatRateSeries(to_chat_messages(chat, cfg.detector, chat_weights(cfg)), cfg.detector));
   std::unique_ptr<AlertServer> server;
   if (!opt.serve.empty()) {
     parse_listen_address(opt.serve, cfg.server);

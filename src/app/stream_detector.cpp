@@ -74,6 +74,13 @@ void StreamDetector::trim_chat_at_end() {
 
 void StreamDetector::emit(Highlight hl) {
   if (on_highlight) on_highlight(hl);
+  // A revision replaces what was reported for its id: the result holds each highlight as it ended.
+  if (hl.revision > 0)
+    for (auto it = result_.highlights.rbegin(); it != result_.highlights.rend(); ++it)
+      if (it->id == hl.id) {
+        *it = std::move(hl);
+        return;
+      }
   result_.highlights.push_back(std::move(hl));
 }
 

@@ -17,15 +17,22 @@ void validate(const DetectorParams& p) {
   require(p.frame_len() % p.hop_len() == 0, "audio.frame_s must be a whole multiple of audio.hop_s");
   require(p.stats_halflife_s > 0, "stats.halflife_s must be positive");
   require(p.warmup_s >= 0, "stats.warmup_s must not be negative");
-  require(p.audio_min_rel_std >= 0 && p.chat_min_std >= 0 && p.spectral_min_rel_std >= 0,
-          "stats floors must not be negative");
+  require(p.audio_min_std_db >= 0 && p.spectral_min_rel_std >= 0, "stats floors must not be negative");
+  require(p.audio_baseline_s > 0, "stats.audio_baseline_s must be positive");
   require(p.fft_size >= 16 && (p.fft_size & (p.fft_size - 1)) == 0, "spectral.fft_size must be a power of two >= 16");
   require(p.fft_size <= p.hop_len(), "spectral.fft_size must fit inside one hop");
   require(p.high_band_hz > 0 && p.high_band_hz < p.sample_rate_hz / 2.0, "spectral.high_band_hz must be below Nyquist");
   require(p.chat_window_s >= p.hop_s, "chat.window_s must be at least one hop");
   require(p.emote_weight >= 0, "chat.emote_weight must not be negative");
+  require(p.chat_other_weight >= 0, "chat.other_weight must not be negative");
+  require(p.chat_user_window_s >= 0 && p.chat_copy_window_s >= 0, "chat windows must not be negative");
+  require(p.chat_copy_min_chars >= 1 && p.chat_copies_kept >= 1, "chat.copy_min_chars and chat.copies_kept must be at least 1");
+  require(p.chat_prior > 0, "chat.prior must be positive");
   require(p.w_audio >= 0 && p.w_chat >= 0 && p.w_flux >= 0 && p.w_hf >= 0, "fusion weights must not be negative");
   require(p.threshold > 0, "fusion.threshold must be positive");
+  require(p.target_per_hour >= 0, "fusion.target_per_hour must not be negative");
+  require(p.rate_window_s >= 600, "fusion.rate_window_s must be at least 600");
+  require(p.start_threshold >= 0, "fusion.start_threshold must not be negative");
   require(p.refractory_s >= 0 && p.pre_s >= 0 && p.post_s >= 0, "peaks times must not be negative");
 }
 

@@ -8,6 +8,7 @@ namespace hyped {
 
 struct Highlight {
   int id = 0;
+  int revision = 0;  // 0 when it fires; a revision (same id) carries stronger evidence that followed
   double time_s = 0;
   double start_s = 0;
   double end_s = 0;

@@ -1,9 +1,17 @@
 #include "core/peak_picker.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <utility>
 
 namespace hyped {
+namespace {
+
+// A revision is sent when the peak beats what was sent by this much: small wobbles are not news.
+constexpr double kReviseRatio = 1.05;
+
+}  // namespace
 
 std::string join_reasons(const std::vector<std::string>& reasons, const char* sep) {
   std::string out;
@@ -15,32 +23,114 @@ std::string join_reasons(const std::vector<std::string>& reasons, const char* se
 }
 
 std::vector<std::string> reasons_for(const HopFeatures& h, const DetectorParams& p) {
-  const std::pair<const char*, double> parts[] = {{"audio", p.w_audio > 0 ? h.z_audio : -1e30},
-                                                  {"chat", p.w_chat > 0 ? h.z_chat : -1e30},
-                                                  {"flux", p.w_flux > 0 ? h.z_flux : -1e30},
-                                                  {"hf", p.w_hf > 0 ? h.z_hf : -1e30}};
+  const std::pair<const char*, std::pair<double, double>> parts[] = {{"audio", {p.w_audio, h.z_audio}},
+                                                                     {"chat", {p.w_chat, h.z_chat}},
+                                                                     {"flux", {p.w_flux, h.z_flux}},
+                                                                     {"hf", {p.w_hf, h.z_hf}}};
   std::vector<std::string> out;
-  for (const auto& [name, z] : parts)
-    if (z >= p.reason_z) out.emplace_back(name);
-  if (out.empty()) {
-    const auto* best = std::max_element(std::begin(parts), std::end(parts),
-                                        [](const auto& a, const auto& b) { return a.second < b.second; });
-    out.emplace_back(best->first);
-  }
+  for (const auto& [name, wz] : parts)
+    if (wz.first > 0 && wz.second >= p.reason_z) out.emplace_back(name);
+  if (out.empty())
+    for (const auto& [name, wz] : parts)
+      if (wz.first > 0 && wz.second > 0 && wz.first * wz.second >= h.score / 3.0) out.emplace_back(name);
   return out;
 }
 
-PeakPicker::PeakPicker(const DetectorParams& p) : p_(p) {}
+RateThreshold::RateThreshold(const DetectorParams& p)
+    : p_(p), value_(p.target_per_hour > 0 ? std::max(p.threshold, p.start_threshold) : p.threshold) {}
+
+void RateThreshold::push(double t_s, float score) {
+  if (p_.target_per_hour <= 0) return;
+  if (first_s_ < 0) first_s_ = t_s;
+  if (score >= p_.threshold) {
+    if (!in_episode_) episode_peak_ = score;
+    in_episode_ = true;
+    episode_end_s_ = t_s;
+    episode_peak_ = std::max(episode_peak_, score);
+  } else if (in_episode_ && t_s - episode_end_s_ >= p_.refractory_s) {
+    close_episode();
+  }
+  update(t_s);
+}
+
+void RateThreshold::close_episode() {
+  in_episode_ = false;
+  peaks_.emplace_back(episode_end_s_, episode_peak_);
+  sorted_.insert(episode_peak_);
+}
+
+void RateThreshold::update(double t_s) {
+  bool changed = false;
+  while (!peaks_.empty() && peaks_.front().first < t_s - p_.rate_window_s) {
+    sorted_.erase(sorted_.find(peaks_.front().second));
+    peaks_.pop_front();
+    changed = true;
+  }
+  const double k = std::max(1.0, std::round(p_.target_per_hour * p_.rate_window_s / 3600.0));
+  const double seen = std::min(1.0, (t_s - first_s_) / p_.rate_window_s);
+  const auto assumed = static_cast<std::size_t>(std::round(k * (1.0 - seen)));
+  if (!changed && assumed == assumed_ && sorted_.size() == counted_) return;
+  assumed_ = assumed;
+  counted_ = sorted_.size();
+  // The unseen part of the window holds episodes like the channel's typical one (the median seen),
+  // and at least start_threshold strong; the level is the k-th largest of those and the kept peaks.
+  double typical = p_.start_threshold;
+  if (!sorted_.empty()) typical = std::max(typical, static_cast<double>(*std::next(sorted_.begin(), static_cast<std::ptrdiff_t>(sorted_.size() / 2))));
+  const auto target = static_cast<std::size_t>(k);
+  top_.clear();
+  for (auto r = sorted_.rbegin(); r != sorted_.rend() && top_.size() < target; ++r) top_.push_back(*r);
+  top_.insert(top_.end(), std::min(assumed, target), static_cast<float>(typical));
+  std::sort(top_.begin(), top_.end(), std::greater<>());
+  const double level = top_.size() >= target ? top_[target - 1] : 0.0;  // fewer: everything counts
+  value_ = std::max(p_.threshold, level);
+}
+
+PeakPicker::PeakPicker(const DetectorParams& p) : p_(p), rate_(p) {}
+
+double PeakPicker::threshold() const { return rate_.value(); }
+
+std::optional<Highlight> PeakPicker::revise(const HopFeatures& h, bool closing) {
+  Open& o = *open_;
+  o.scores.push_back(h.score);
+  if (h.score > o.best.score) {
+    o.best.score = h.score;
+    o.best.audio_z = std::max(o.best.audio_z, h.z_audio);
+    o.best.chat_z = std::max(o.best.chat_z, h.z_chat);
+    o.best.chat_rate = std::max(o.best.chat_rate, h.chat_rate);
+    for (std::string& r : reasons_for(h, p_))
+      if (std::find(o.best.reasons.begin(), o.best.reasons.end(), r) == o.best.reasons.end())
+        o.best.reasons.push_back(std::move(r));
+    // The moment is where the strongest burst began: its first frame at half the peak.
+    std::size_t first = 0;
+    while (o.scores[first] < 0.5f * h.score) ++first;
+    const double moment = o.fired_s + static_cast<double>(first) * p_.hop_s;
+    o.best.time_s = moment;
+    o.best.end_s = std::max(o.best.end_s, moment + p_.post_s);
+    o.pending = o.best.score >= o.sent.score * kReviseRatio;
+    if (!closing) return std::nullopt;
+  }
+  // Sent once the peak has passed (the score fell from it) or the period ends.
+  if (!o.pending) return std::nullopt;
+  o.pending = false;
+  ++o.best.revision;
+  o.sent = o.best;
+  return o.best;
+}
 
 std::optional<Highlight> PeakPicker::push(long long frame, const HopFeatures& h) {
   const double t = p_.frame_time_s(frame);
-  const bool above = h.score >= p_.threshold;
+  const double threshold = rate_.value();  // from the periods before this frame's
+  rate_.push(t, h.score);
+  const bool above = h.score >= threshold;
   const bool rising = above && !above_;
   above_ = above;
+  if (open_) {
+    const double since = t - open_->fired_s;
+    if (since < p_.refractory_s) return revise(h, since + p_.hop_s >= p_.refractory_s);
+    open_.reset();
+  }
   if (!rising) return std::nullopt;
   if (p_.z_mode == ZMode::Running && t < p_.warmup_s) return std::nullopt;
-  if (t - last_fire_s_ < p_.refractory_s) return std::nullopt;
-  last_fire_s_ = t;
   Highlight hl;
   hl.id = next_id_++;
   hl.time_s = t;
@@ -51,6 +141,7 @@ std::optional<Highlight> PeakPicker::push(long long frame, const HopFeatures& h)
   hl.chat_z = h.z_chat;
   hl.chat_rate = h.chat_rate;
   hl.reasons = reasons_for(h, p_);
+  open_ = Open{hl, hl, t, false, {h.score}};
   return hl;
 }
 

@@ -13,7 +13,19 @@ float fuse_scores(const HopFeatures& h, const DetectorParams& p) {
 }
 
 FeatureStats::FeatureStats(const DetectorParams& p)
-    : audio(p.halflife_hops()), chat(p.halflife_hops()), flux(p.halflife_hops()), hf(p.halflife_hops()) {}
+    : audio(p.halflife_hops()),
+      audio_recent(p.audio_baseline_hops()),
+      chat(p.halflife_hops()),
+      flux(p.halflife_hops()),
+      hf(p.halflife_hops()) {}
+
+double level_db(double rms) { return 20.0 * std::log10(std::max(rms, 1e-5)); }
+
+double chat_surprise(double x, double mean, double prior) {
+  const double information = x * std::log((x + prior) / (mean + prior));
+  const double z = std::sqrt(2.0 * std::abs(information));
+  return x >= mean ? z : -z;
+}
 
 namespace {
 float running_z(double x, RunningStats& s, double floor, double eps) {
@@ -24,9 +36,20 @@ float running_z(double x, RunningStats& s, double floor, double eps) {
 }  // namespace
 
 void score_running(HopFeatures& h, FeatureStats& st, const DetectorParams& p) {
-  const double audio_floor = p.audio_min_rel_std * st.audio.mean();
-  h.z_audio = running_z(h.rms, st.audio, audio_floor, p.z_eps);
-  h.z_chat = running_z(h.chat_rate, st.chat, p.chat_min_std, p.z_eps);
+  const double level = level_db(h.rms);
+  h.z_audio = 0.0f;
+  if (level >= p.audio_silence_db) {
+    if (st.audio.count() > 0)
+      h.z_audio = static_cast<float>(
+          z_score(level, st.audio_recent.mean(), std::max(st.audio.stddev(), p.audio_min_std_db), p.z_eps));
+    st.audio.push(level);
+    st.audio_recent.push(level);
+  }
+  const double count = static_cast<double>(h.chat_rate) * p.chat_window_s;
+  h.z_chat = st.chat.count() == 0
+                 ? 0.0f
+                 : static_cast<float>(chat_surprise(count, st.chat.mean(), p.chat_prior));
+  st.chat.push(count);
   // Without a floor the second frame would divide by std 0 (+1e-8): z in the millions.
   h.z_flux = running_z(h.flux, st.flux, p.spectral_min_rel_std * std::abs(st.flux.mean()), p.z_eps);
   h.z_hf = running_z(h.hf_ratio, st.hf, p.spectral_min_rel_std * std::abs(st.hf.mean()), p.z_eps);

@@ -16,14 +16,25 @@ inline double z_score(double x, double mean, double std, double eps) { return (x
 // score = Σ w·max(0, z) over audio, chat, flux and high-band ratio.
 float fuse_scores(const HopFeatures& h, const DetectorParams& p);
 
-// Running statistics of one channel's four features.
+// Running statistics of one channel's features: the audio level (dB) over the long half-life and its
+// recent mean (audio_baseline_s), the chat window's count, flux and high-band ratio.
 struct FeatureStats {
   explicit FeatureStats(const DetectorParams& p);
-  RunningStats audio, chat, flux, hf;
+  RunningStats audio, audio_recent, chat, flux, hf;
 };
 
+// Frame RMS as a level in dBFS, −100 for digital silence.
+double level_db(double rms);
+
+// How surprising a window's count x is against the running mean count before it, on a z-like scale:
+// ±√(2·|x·ln((x + prior)/(mean + prior))|), the information the count carries against the mean. It
+// grows with the count as well as the ratio, so 25 people reacting where 5 usually talk says far more
+// than 1 where 0.2 usually do, which a z of the rate cannot tell apart.
+double chat_surprise(double x, double mean, double prior);
+
 // Scores one hop against the statistics of the hops before it, then adds it to them: a spike is
-// measured against its past, not against itself.
+// measured against its past, not against itself. Audio: the level against its recent mean, in units
+// of its long spread; silent hops score 0 and are not learnt. Chat: chat_surprise of the window.
 void score_running(HopFeatures& h, FeatureStats& stats, const DetectorParams& p);
 
 // Scores a whole series against its own global mean and unbiased std (the seed's batch formulas).

@@ -167,16 +167,24 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
   {
     // Before any client hears of it, so a client that asks /api/highlights next finds it there.
     std::lock_guard lock(s.state_mu);
-    ++s.metrics.alerts[channel];
-    s.history.push_back({channel, h, wall});
-    while (s.history.size() > s.opt.history_limit) s.history.pop_front();
+    // A revision replaces its highlight in the history; it is news to clients, not a new alert.
+    auto same = std::find_if(s.history.rbegin(), s.history.rend(),
+                             [&](const auto& e) { return h.revision > 0 && e.channel == channel && e.highlight.id == h.id; });
+    if (same != s.history.rend()) {
+      same->highlight = h;
+      same->wall = wall;
+    } else {
+      ++s.metrics.alerts[channel];
+      s.history.push_back({channel, h, wall});
+      while (s.history.size() > s.opt.history_limit) s.history.pop_front();
+    }
   }
   const double score = h.score;
   const long long id = h.id;
   s.on_every_shard([channel, msg, score, id](Impl& impl, ServerShard& shard) {
     impl.broadcast_highlight(shard, channel, msg, score, id);
   });
-  if (s.webhooks->enabled())
+  if (s.webhooks->enabled() && h.revision == 0)  // a receiver hears of each highlight once, as it fires
     net::post(s.hub(), [impl = impl_, msg, key = channel + "/" + std::to_string(h.id)] { impl->webhooks->post(msg, key); });
 }
 

@@ -18,6 +18,7 @@ std::string highlight_message(const std::string& channel, const Highlight& h, Wa
   ordered_json j = {{"type", "highlight"},
                     {"channel", channel},
                     {"id", h.id},
+                    {"revision", h.revision},
                     {"time_s", r3(h.time_s)},
                     {"wall_time", format_iso8601(wall)},
                     {"score", r4(h.score)},
