@@ -85,7 +85,8 @@ class ChannelDetector {
             [this](double det_t, const HopFeatures& f) {
               if (on_hop && *on_hop) (*on_hop)(name_, map_time(det_t, &Anchor::stream_s), f);
             },
-            [this](const Highlight& hl) { emit(hl); }};
+            [this](const Highlight& hl) { emit(hl); },
+            std::nullopt};  // chat as it arrives
   }
   void attach(MultiStreamDetector& detector, int stream) {
     detector_ = &detector;
