@@ -11,42 +11,53 @@ namespace hyped {
 MultiStreamDetector::MultiStreamDetector(const DetectorParams& p, std::unique_ptr<Backend> backend,
                                          std::vector<Stream> streams, int max_tick_hops)
     : p_(p), backend_(std::move(backend)), max_tick_hops_(std::max(1, max_tick_hops)) {
-  if (p_.z_mode != ZMode::Running || p_.chat_lookahead_hops() != 0)
-    throw std::invalid_argument("streams fed chat as it arrives need running z-scores and a trailing chat box");
+  const bool needs_future = p_.z_mode != ZMode::Running || p_.chat_lookahead_hops() != 0;
+  for (const Stream& s : streams)
+    if (needs_future && !s.chat_log)
+      throw std::invalid_argument("streams fed chat as it arrives need running z-scores and a trailing chat box");
   if (backend_->channels() != static_cast<int>(streams.size()))
     throw std::invalid_argument("one backend channel per stream");
-  for (Stream& s : streams) lanes_.push_back({std::move(s), HopBlocker(p_.hop_len()), PeakPicker(p_), 0});
-  const auto per = static_cast<std::size_t>(std::max(0, p_.chat_box_hops() - 1));
-  backend_->prime_chat(std::vector<float>(per * lanes_.size(), 0.0f));
+  for (Stream& s : streams) lanes_.push_back({std::move(s), HopBlocker(p_.hop_len()), PeakPicker(p_), 0, false, {}});
+  // The box over frame f covers bins f − k + 1 + L … f + L; before frame 0 it already holds bins
+  // L − k + 1 … L − 1 (zero below bin 0, like the seed's zero padding).
+  const int k = p_.chat_box_hops();
+  const int lookahead = p_.chat_lookahead_hops();
+  std::vector<float> history;  // [streams][k − 1]
+  for (const Lane& l : lanes_)
+    for (int j = k - 1; j >= 1; --j) history.push_back(l.io.chat_log ? l.io.chat_log->count(lookahead - j) : 0.0f);
+  backend_->prime_chat(history);
 }
 
-void MultiStreamDetector::push(int stream, std::span<const float> samples) {
-  lanes_.at(static_cast<std::size_t>(stream)).blocker.append(samples);
+void MultiStreamDetector::push(int stream, std::span<const float> samples) { lane(stream).blocker.append(samples); }
+
+long long MultiStreamDetector::frames(int stream) const {
+  return std::max(0LL, lane(stream).blocks_done - (p_.frame_hops() - 1));
 }
 
-void MultiStreamDetector::process() {
+void MultiStreamDetector::process(int min_blocks) {
   const auto hop_len = static_cast<std::size_t>(p_.hop_len());
   const long long lag = p_.frame_hops() - 1;  // blocks before a stream's first whole frame
+  min_blocks = std::max(1, min_blocks);
   CudaBackendExtras* pinned = cuda_extras(*backend_);
   for (;;) {
-    // Only the streams with a whole block take part: idle ones cost the tick nothing.
+    // Only the streams with enough whole blocks take part: idle ones cost the tick nothing.
     slots_.clear();
     int hops = 0;
     for (std::size_t c = 0; c < lanes_.size(); ++c)
-      if (const int whole = lanes_[c].blocker.whole_blocks(); whole > 0) {
+      if (const int whole = lanes_[c].blocker.whole_blocks(); whole >= min_blocks) {
         slots_.push_back(static_cast<int>(c));
         hops = std::max(hops, std::min(whole, max_tick_hops_));
       }
     if (slots_.empty()) return;
     const std::size_t n = slots_.size();
     const auto per_slot = static_cast<std::size_t>(hops) * hop_len;
-    std::span<float> samples;
+    std::span<float> gathered;  // the slots' blocks side by side; empty: one slot's blocks, read in place
     if (pinned) {
       // Written in place: the copy to the device reads it directly, and only the slots' part travels.
-      samples = pinned->pinned_samples(hops).first(n * per_slot);
-    } else {
+      gathered = pinned->pinned_samples(hops).first(n * per_slot);
+    } else if (n > 1) {
       samples_.resize(n * per_slot);
-      samples = samples_;
+      gathered = samples_;
     }
     chat_.assign(n * static_cast<std::size_t>(hops), 0.0f);
     blocks_.resize(n);
@@ -55,29 +66,72 @@ void MultiStreamDetector::process() {
       Lane& l = lanes_[static_cast<std::size_t>(slots_[k])];
       const int taken = std::min(l.blocker.whole_blocks(), hops);
       blocks_[k] = taken;
-      const auto src = l.blocker.front(taken);
-      std::copy(src.begin(), src.end(), samples.begin() + static_cast<std::ptrdiff_t>(k * per_slot));
+      if (!gathered.empty()) {
+        const auto src = l.blocker.front(taken);
+        std::copy(src.begin(), src.end(), gathered.begin() + static_cast<std::ptrdiff_t>(k * per_slot));
+      }
       for (int h = 0; h < taken; ++h)
-        if (const long long frame = l.blocks_done + h - lag; frame >= 0 && l.io.chat_for_frame)
-          chat_[k * static_cast<std::size_t>(hops) + static_cast<std::size_t>(h)] = l.io.chat_for_frame(frame);
+        if (const long long frame = l.blocks_done + h - lag; frame >= 0)
+          chat_[k * static_cast<std::size_t>(hops) + static_cast<std::size_t>(h)] = chat_for(l, frame);
     }
+    const std::span<const float> samples =
+        gathered.empty() ? lanes_[static_cast<std::size_t>(slots_[0])].blocker.front(hops) : gathered;
     const auto t0 = std::chrono::steady_clock::now();
     backend_->tick_some(samples, chat_, hops, slots_, blocks_, out_);
     if (on_tick) on_tick(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     for (std::size_t k = 0; k < n; ++k) {
       Lane& l = lanes_[static_cast<std::size_t>(slots_[k])];
       const int taken = blocks_[k];
-      for (int h = 0; h < taken; ++h) {
-        const long long frame = l.blocks_done + h - lag;
-        if (frame < 0) continue;
-        const HopFeatures& f = out_[k * static_cast<std::size_t>(hops) + static_cast<std::size_t>(h)];
-        if (l.io.on_frame) l.io.on_frame(p_.frame_time_s(frame), f);
-        if (auto hl = l.picker.push(frame, f))
-          if (l.io.on_highlight) l.io.on_highlight(*hl);
-      }
+      for (int h = 0; h < taken; ++h)
+        if (const long long frame = l.blocks_done + h - lag; frame >= 0)
+          score_frame(l, frame, out_[k * static_cast<std::size_t>(hops) + static_cast<std::size_t>(h)]);
       l.blocker.drop(taken);
       l.blocks_done += taken;
     }
+  }
+}
+
+float MultiStreamDetector::chat_for(Lane& l, long long frame) const {
+  if (l.io.chat_log) return l.io.chat_log->count(frame + p_.chat_lookahead_hops());
+  return l.io.chat_for_frame ? l.io.chat_for_frame(frame) : 0.0f;
+}
+
+void MultiStreamDetector::score_frame(Lane& l, long long frame, const HopFeatures& f) {
+  // Running mode needs no history: memory stays flat however long the media is.
+  if (l.keep_series || p_.z_mode == ZMode::Global) l.series.push_back(f);
+  if (p_.z_mode != ZMode::Running) return;  // global mode picks in finish(), once the series is whole
+  if (l.io.on_frame) l.io.on_frame(p_.frame_time_s(frame), f);
+  pick(l, frame, f);
+}
+
+void MultiStreamDetector::pick(Lane& l, long long frame, const HopFeatures& f) {
+  if (auto hl = l.picker.push(frame, f))
+    if (l.io.on_highlight) l.io.on_highlight(*hl);
+}
+
+void MultiStreamDetector::finish() {
+  process();
+  if (p_.z_mode != ZMode::Global) return;
+  for (Lane& l : lanes_) {
+    trim_chat_at_end(l);
+    backend_->score_global(l.series);
+    for (std::size_t f = 0; f < l.series.size(); ++f) pick(l, static_cast<long long>(f), l.series[f]);
+  }
+}
+
+// The seed's chat series ends with the audio (zero padding beyond it); the streaming box looked ahead
+// into chat after the last frame, so the last frames are re-smoothed without it.
+void MultiStreamDetector::trim_chat_at_end(Lane& l) const {
+  const auto n = static_cast<long long>(l.series.size());
+  const int k = p_.chat_box_hops();
+  const int pad = k / 2;
+  for (long long f = std::max(0LL, n - p_.chat_lookahead_hops()); f < n; ++f) {
+    double sum = 0;
+    for (int j = 0; j < k; ++j) {
+      const long long bin = f + j - pad;
+      if (bin < n) sum += l.io.chat_log->count(bin);
+    }
+    l.series[static_cast<std::size_t>(f)].chat_rate = static_cast<float>(sum / k / p_.hop_s);
   }
 }
 

@@ -1,15 +1,17 @@
-// Many streams through one backend: each stream's samples arrive at their own pace (live segments land
-// whenever their playlist says), and each tick hands the backend the whole hop blocks of every stream
-// that has some, at once (Backend::tick_some), so a CUDA backend serves all channels with one launch
-// and idle ones cost nothing. Running z-scores, trailing chat box, chat fed per frame as it arrives:
-// what `hyped live` runs.
+// The detector's frame loop, for every stream replay and live score: each stream's samples arrive at
+// their own pace (live segments land whenever their playlist says), and each tick hands the backend the
+// whole hop blocks of every stream that has some, at once (Backend::tick_some), so a CUDA backend
+// serves all channels with one launch and idle ones cost nothing. `hyped live` runs its channels
+// through one, chat fed per frame as it arrives; `hyped replay` runs its one stream (StreamDetector).
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
+#include "core/chat_series.hpp"
 #include "core/detector_params.hpp"
 #include "core/highlight.hpp"
 #include "core/hop_blocker.hpp"
@@ -26,8 +28,12 @@ class MultiStreamDetector {
     // Called once per frame, in order, just before it is scored: the chat weight entering the box
     // (none: no chat).
     std::function<float(long long frame)> chat_for_frame;
+    // Running mode: every frame as it is scored, with its time in seconds.
     std::function<void(double time_s, const HopFeatures&)> on_frame;
     std::function<void(const Highlight&)> on_highlight;
+    // Chat known ahead (a replayed log), in place of chat_for_frame: only such a stream can take the
+    // modes that need the future, a centred chat box and global z-scores.
+    std::optional<ChatRateSeries> chat_log;
   };
 
   // One stream per backend channel. max_tick_hops bounds the blocks a stream hands over in one tick (a
@@ -37,14 +43,24 @@ class MultiStreamDetector {
                       int max_tick_hops = 4);
 
   void push(int stream, std::span<const float> samples);
-  // Scores every whole hop block pushed so far, in as few ticks as that takes.
-  void process();
+  // Scores the whole hop blocks of every stream holding at least min_blocks of them, in as few ticks
+  // as that takes (replay waits for max_tick_hops: fewer, larger ticks).
+  void process(int min_blocks = 1);
+  // After the last push: scores what is left (a trailing partial hop is dropped, as the seed's unfold
+  // does) and, in global mode, each stream's whole series, picking its peaks.
+  void finish();
+
+  // Keep every frame's features of a stream (always done in global mode, which needs them).
+  void keep_series(int stream, bool keep) { lane(stream).keep_series = keep; }
+  std::vector<HopFeatures> take_series(int stream) { return std::move(lane(stream).series); }
+  long long frames(int stream) const;
 
   // After each backend tick, with its duration in milliseconds.
   std::function<void(double latency_ms)> on_tick;
 
   const Backend& backend() const { return *backend_; }
   int streams() const { return static_cast<int>(lanes_.size()); }
+  int max_tick_hops() const { return max_tick_hops_; }
 
  private:
   struct Lane {
@@ -52,13 +68,22 @@ class MultiStreamDetector {
     HopBlocker blocker;
     PeakPicker picker;
     long long blocks_done = 0;
+    bool keep_series = false;
+    std::vector<HopFeatures> series;  // kept frames
   };
+
+  Lane& lane(int stream) { return lanes_.at(static_cast<std::size_t>(stream)); }
+  const Lane& lane(int stream) const { return lanes_.at(static_cast<std::size_t>(stream)); }
+  float chat_for(Lane& l, long long frame) const;
+  void score_frame(Lane& l, long long frame, const HopFeatures& f);
+  void pick(Lane& l, long long frame, const HopFeatures& f);
+  void trim_chat_at_end(Lane& l) const;
 
   DetectorParams p_;
   std::unique_ptr<Backend> backend_;
   std::vector<Lane> lanes_;
   int max_tick_hops_;
-  std::vector<float> samples_, chat_;  // samples_ unused when the backend has pinned memory of its own
+  std::vector<float> samples_, chat_;  // samples_: several slots' blocks, where the backend has no pinned memory
   std::vector<int> slots_, blocks_;  // per slot of a tick: its stream, the blocks it takes
   std::vector<HopFeatures> out_;
 };

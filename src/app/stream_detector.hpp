@@ -1,7 +1,6 @@
-// One channel's detector run over a stream of samples: hop blocks through the backend, chat into the
-// box on the same hop grid, scores into the peak picker. Highlights fire as frames complete (running
-// mode); global mode scores at the end. `hyped replay` feeds it a file's chat series; `hyped live`
-// runs its channels through a MultiStreamDetector, with the same backends and peak picker.
+// One channel's detector run over a file's samples and its chat log: what `hyped replay` runs. Its one
+// stream goes through a MultiStreamDetector, the frame loop `hyped live` runs, in large ticks; highlights
+// fire as frames complete (running mode), or once the whole file is scored (global mode).
 #pragma once
 
 #include <functional>
@@ -9,12 +8,11 @@
 #include <span>
 #include <vector>
 
+#include "app/multi_stream_detector.hpp"
 #include "core/chat_series.hpp"
 #include "core/detector_params.hpp"
 #include "core/highlight.hpp"
-#include "core/hop_blocker.hpp"
 #include "core/hop_features.hpp"
-#include "core/peak_picker.hpp"
 #include "gpu/backend.hpp"
 
 namespace hyped {
@@ -30,6 +28,9 @@ class StreamDetector {
  public:
   // tick_hops: hop blocks handed to the backend at once (results do not depend on it).
   StreamDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, ChatRateSeries chat, int tick_hops = 64);
+  // Its stream's callbacks point at it.
+  StreamDetector(const StreamDetector&) = delete;
+  StreamDetector& operator=(const StreamDetector&) = delete;
 
   // Samples in chunks of any size; the results are the same for any chunking.
   void push(std::span<const float> samples);
@@ -38,7 +39,7 @@ class StreamDetector {
   DetectionResult finish();
 
   // Keep every frame's features in the result (always done in global mode, which needs them).
-  void keep_series(bool keep) { keep_series_ = keep; }
+  void keep_series(bool keep) { detector_.keep_series(0, keep); }
 
   // Called for each highlight as soon as it fires (running mode: during push).
   std::function<void(const Highlight&)> on_highlight;
@@ -47,26 +48,16 @@ class StreamDetector {
   // Called after each backend tick with its duration in milliseconds.
   std::function<void(double latency_ms)> on_tick;
 
-  const Backend& backend() const { return *backend_; }
-  double seconds_seen() const { return static_cast<double>(samples_seen_) / p_.sample_rate_hz; }
+  const Backend& backend() const { return detector_.backend(); }
+  double seconds_seen() const { return static_cast<double>(samples_seen_) / sample_rate_hz_; }
 
  private:
-  void process(int blocks);
-  void emit(Highlight hl);
-  void trim_chat_at_end();
+  MultiStreamDetector::Stream stream(ChatRateSeries chat);
 
-  DetectorParams p_;
-  std::unique_ptr<Backend> backend_;
-  ChatRateSeries chat_;
-  int tick_hops_;
-  HopBlocker blocker_;
-  PeakPicker picker_;
-  long long blocks_done_ = 0;
+  int sample_rate_hz_;
   long long samples_seen_ = 0;
-  bool keep_series_ = false;
-  std::vector<float> chat_tick_;
-  std::vector<HopFeatures> out_tick_;
-  DetectionResult result_;
+  std::vector<Highlight> highlights_;
+  MultiStreamDetector detector_;
 };
 
 }  // namespace hyped

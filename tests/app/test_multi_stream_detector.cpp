@@ -77,7 +77,8 @@ TEST_CASE("streams arriving unevenly through one backend score exactly as each w
                     got[c].times.push_back(t);
                     got[c].frames.push_back(f);
                   },
-                  [&, c](const Highlight& h) { got[c].highlights.push_back(h); }});
+                  [&, c](const Highlight& h) { got[c].highlights.push_back(h); },
+                  std::nullopt});
   MultiStreamDetector multi(p, make_cpu_backend(p, static_cast<int>(n)), std::move(io), 5);
   int ticks = 0;
   multi.on_tick = [&](double) { ++ticks; };

@@ -185,6 +185,24 @@ TEST_CASE("chat fed as it arrives scores the same as a trailing chat series") {
   for (std::size_t i = 0; i < asked.size(); ++i) CHECK(asked[i] == static_cast<long long>(i));
 }
 
+TEST_CASE("running mode's centred box looks ahead into the chat log as the seed's conv1d does") {
+  DetectorParams p;  // running z-scores, centred chat box: replay's defaults
+  const std::vector<double> events = {90, 160};
+  const auto x = synth_audio(200, events, 61);
+  const auto chat = synth_chat(200, events, 62);
+  const DetectionResult r = run(p, x, chat, {30000}, 9);
+  const ChatRateSeries series(chat, p);
+  // Unlike the seed, the streaming box sees chat after the last frame: the counts run on past it.
+  const auto n = static_cast<long long>(r.series.size());
+  std::vector<float> counts;
+  for (long long bin = 0; bin < n + p.chat_lookahead_hops(); ++bin) counts.push_back(series.count(bin));
+  const std::vector<float> box = smooth_box_centred(counts, p.chat_box_hops());
+  REQUIRE(n == 399);
+  for (long long f = 0; f < n; ++f)
+    CHECK(r.series[static_cast<std::size_t>(f)].chat_rate == static_cast<float>(box[static_cast<std::size_t>(f)] / p.hop_s));
+  CHECK(r.highlights.size() == events.size());
+}
+
 TEST_CASE("spectral features respond to a bright burst") {
   DetectorParams p;
   p.z_mode = ZMode::Global;

@@ -1,0 +1,473 @@
+#include "app/live_session.hpp"
+
+#include <concurrentqueue/blockingconcurrentqueue.h>
+#include <concurrentqueue/concurrentqueue.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cmath>
+#include <csignal>
+#include <ctime>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <thread>
+
+#include "app/multi_stream_detector.hpp"
+#include "app/wav_recorder.hpp"
+#include "irc/chat_log.hpp"
+#include "live/hls_follower.hpp"
+#include "live/http_client.hpp"
+#include "live/twitch_resolver.hpp"
+#include "live/url.hpp"
+
+namespace hyped {
+
+namespace asio = boost::asio;
+
+namespace {
+
+double to_unix_s(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration<double>(t.time_since_epoch()).count();
+}
+
+std::chrono::system_clock::time_point from_unix_s(double s) {
+  return std::chrono::system_clock::time_point(
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(s)));
+}
+
+// A block of decoded audio on its way from the ingest thread to the detector thread.
+struct AudioChunk {
+  int channel = 0;
+  std::vector<float> samples;  // at most one hop; shorter where a segment ends
+  double stream_s = 0;
+  double wall_s = 0;
+};
+
+struct ChatEvent {
+  int channel = 0;
+  double t = 0;
+  bool wall = false;  // t is Unix time rather than stream time
+  float weight = 1;
+};
+
+// One channel's side of the detector thread: its stream in the session's MultiStreamDetector (hop
+// blocks through the shared backend, chat binned on the same hop grid for the trailing box, peaks
+// picked), and times mapped from the contiguous audio the detector saw back to stream and wall time
+// through anchors set wherever the stream jumped.
+class ChannelDetector {
+ public:
+  ChannelDetector(std::string name, const DetectorParams& p, std::unique_ptr<WavRecorder> recorder,
+                  std::string chat_record_path)
+      : name_(std::move(name)),
+        p_(p),
+        recorder_(std::move(recorder)),
+        chat_record_path_(std::move(chat_record_path)) {}
+
+  std::function<void(const LiveHighlight&)>* on_highlight = nullptr;
+  std::function<void(const std::string&, double, const HopFeatures&)>* on_hop = nullptr;
+  long long highlights = 0;
+
+  // What this channel hands the shared detector, and where its samples go.
+  MultiStreamDetector::Stream stream() {
+    return {[this](long long frame) { return chat_for_frame(frame); },
+            [this](double det_t, const HopFeatures& f) {
+              if (on_hop && *on_hop) (*on_hop)(name_, map_time(det_t, &Anchor::stream_s), f);
+            },
+            [this](const Highlight& hl) { emit(hl); },
+            std::nullopt};  // chat as it arrives
+  }
+  void attach(MultiStreamDetector& detector, int stream) {
+    detector_ = &detector;
+    stream_ = stream;
+  }
+
+  void push(const AudioChunk& c) {
+    const double rate = p_.sample_rate_hz;
+    if (anchors_.empty() || std::abs(c.stream_s - expected_stream_s_) > 0.005) {
+      anchors_.push_back({samples_in_, c.stream_s, c.wall_s});
+      // Highlights map times a clip's length back at most; older anchors are not needed.
+      while (anchors_.size() > 2 && static_cast<double>(samples_in_ - anchors_[1].det_sample) / rate > 600) anchors_.pop_front();
+    }
+    expected_stream_s_ = c.stream_s + static_cast<double>(c.samples.size()) / rate;
+    samples_in_ += static_cast<long long>(c.samples.size());
+    if (recorder_) recorder_->write(c.samples);
+    detector_->push(stream_, c.samples);
+  }
+
+  void add_chat(double t, bool wall, float weight) {
+    const double det_t = wall ? det_time_of(t, &Anchor::wall_s) : det_time_of(t, &Anchor::stream_s);
+    const auto bin = static_cast<long long>(std::floor((det_t - p_.frame_s / 2) / p_.hop_s + 0.5));
+    if (bin > next_frame_ + 7200) return;  // an hour ahead: a wrong clock, not chat
+    // A message for a frame already scored counts in the next one: late, but not lost.
+    const long long used = std::max(bin, next_frame_);
+    chat_bins_[used] += weight;
+    if (!chat_record_path_.empty()) record_chat(p_.frame_time_s(used), weight);
+  }
+
+ private:
+  struct Anchor {
+    long long det_sample;
+    double stream_s;
+    double wall_s;
+  };
+
+  const Anchor* anchor_at(double det_t) const {
+    const auto sample = static_cast<long long>(det_t * p_.sample_rate_hz);
+    const Anchor* a = anchors_.empty() ? nullptr : &anchors_.front();
+    for (const Anchor& x : anchors_)
+      if (x.det_sample <= sample) a = &x;
+    return a;
+  }
+  double map_time(double det_t, double Anchor::*field) const {
+    const Anchor* a = anchor_at(det_t);
+    if (!a) return det_t;
+    return a->*field + det_t - static_cast<double>(a->det_sample) / p_.sample_rate_hz;
+  }
+  double det_time_of(double t, double Anchor::*field) const {
+    if (anchors_.empty()) return field == &Anchor::stream_s ? t : 0.0;
+    const Anchor* a = &anchors_.front();
+    for (const Anchor& x : anchors_)
+      if (x.*field <= t) a = &x;
+    return static_cast<double>(a->det_sample) / p_.sample_rate_hz + (t - a->*field);
+  }
+
+  float chat_for_frame(long long frame) {
+    float sum = 0;
+    while (!chat_bins_.empty() && chat_bins_.begin()->first <= frame) {
+      sum += chat_bins_.begin()->second;
+      chat_bins_.erase(chat_bins_.begin());
+    }
+    next_frame_ = frame + 1;
+    return sum;
+  }
+
+  void emit(Highlight hl) {
+    ++highlights;
+    const double det_t = hl.time_s;
+    LiveHighlight out;
+    out.channel = name_;
+    const double t = map_time(det_t, &Anchor::stream_s);
+    hl.start_s = std::max(0.0, t - (det_t - hl.start_s));
+    hl.end_s = t + (hl.end_s - det_t);
+    hl.time_s = t;
+    out.wall_time = from_unix_s(map_time(det_t, &Anchor::wall_s));
+    out.highlight = std::move(hl);
+    if (on_highlight && *on_highlight) (*on_highlight)(out);
+  }
+
+  std::string name_;
+  DetectorParams p_;
+  std::map<long long, float> chat_bins_;  // weight per frame, until the detector takes it
+  long long next_frame_ = 0;             // the first frame not yet scored
+  std::deque<Anchor> anchors_;
+  MultiStreamDetector* detector_ = nullptr;  // the session's, shared by every channel
+  int stream_ = 0;
+  // Recorded at the centre of the bin it counted in, with its weight: `hyped replay WAV --chat JSONL
+  // --chat-box trailing` then feeds the detector exactly what it saw live. The file appears with the
+  // first message, so an audio-only session leaves none.
+  void record_chat(double t_s, float weight) {
+    if (!chat_recorder_) {
+      chat_recorder_ = std::make_unique<std::ofstream>(chat_record_path_);
+      if (!*chat_recorder_) {
+        spdlog::error("[{}] cannot write '{}': chat is not recorded", name_, chat_record_path_);
+        chat_record_path_.clear();
+        return;
+      }
+      spdlog::info("[{}] recording chat to {}", name_, chat_record_path_);
+    }
+    ChatLogEntry e;
+    e.t_s = t_s;
+    e.weight = weight;
+    *chat_recorder_ << to_jsonl(e) << std::endl;
+  }
+
+  std::unique_ptr<WavRecorder> recorder_;
+  std::string chat_record_path_;                  // empty: chat is not recorded
+  std::unique_ptr<std::ofstream> chat_recorder_;  // JSONL beside the WAV, in its time base
+  double expected_stream_s_ = 0;
+  long long samples_in_ = 0;
+};
+
+std::string safe_file_name(const std::string& s) {
+  std::string out;
+  for (const char c : s) out += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_') ? c : '_';
+  if (out.size() > 80) out = out.substr(out.size() - 80);
+  return out.empty() ? "stream" : out;
+}
+
+std::string utc_stamp() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
+struct LiveSession::Impl {
+  struct Channel {
+    std::string name;
+    std::string url;  // empty for Twitch channels until resolved
+    bool twitch = false;
+    std::unique_ptr<HttpClient> api;  // Twitch GQL/usher client (token renewals)
+    std::unique_ptr<HlsFollower> follower;
+    LiveChannelReport report;
+    std::vector<float> staging;
+  };
+
+  // First: destroyed last, after every socket and timer that belongs to it (coroutines a stop left
+  // suspended are destroyed with it; their frames own only their locals).
+  asio::io_context ioc{1};
+  LiveSessionOptions opt;
+  std::vector<std::unique_ptr<Channel>> channels;
+  std::map<std::string, int> index;  // read-only once run() starts
+  std::vector<std::unique_ptr<ChannelDetector>> detectors;
+  std::unique_ptr<MultiStreamDetector> detector;  // every channel's stream, one backend; before `detectors` dies
+  std::function<void(const LiveHighlight&)>* on_highlight = nullptr;
+  std::function<void(const std::string&, double, const HopFeatures&)>* on_hop = nullptr;
+
+  moodycamel::BlockingConcurrentQueue<AudioChunk> audio;
+  moodycamel::ConcurrentQueue<ChatEvent> chat;
+  std::size_t capacity = 64;
+  std::atomic<long long> dropped{0};
+  std::atomic<bool> ingest_done{false};
+  int active = 0;
+  bool stopping = false;
+
+  std::optional<asio::signal_set> signals;
+  std::optional<asio::steady_timer> grace;
+
+  explicit Impl(LiveSessionOptions o) : opt(std::move(o)) {}
+
+  void enqueue(int channel, const LiveAudio& a) {
+    const int hop = opt.detector.hop_len();
+    const double rate = opt.detector.sample_rate_hz;
+    for (std::size_t off = 0; off < a.samples.size(); off += static_cast<std::size_t>(hop)) {
+      const std::size_t n = std::min(a.samples.size() - off, static_cast<std::size_t>(hop));
+      AudioChunk c;
+      c.channel = channel;
+      c.samples.assign(a.samples.begin() + static_cast<std::ptrdiff_t>(off),
+                       a.samples.begin() + static_cast<std::ptrdiff_t>(off + n));
+      c.stream_s = a.stream_s + static_cast<double>(off) / rate;
+      c.wall_s = a.wall_s + static_cast<double>(off) / rate;
+      // Bounded: a detector that falls behind loses the oldest audio, not the newest.
+      if (audio.size_approx() >= capacity) {
+        AudioChunk old;
+        if (audio.try_dequeue(old)) {
+          if (dropped.fetch_add(1) % 100 == 0)
+            spdlog::warn("detector is behind: dropped the oldest audio chunk ({} so far)", dropped.load() + 1);
+        }
+      }
+      audio.enqueue(std::move(c));
+    }
+  }
+
+  asio::awaitable<void> follow(int idx, std::shared_ptr<TlsTrust> trust) {
+    Channel& ch = *channels[static_cast<std::size_t>(idx)];
+    std::string error;
+    try {
+      TwitchOptions tw;
+      if (!opt.gql_url.empty()) tw.gql_url = opt.gql_url;
+      if (!opt.usher_url.empty()) tw.usher_url = opt.usher_url;
+      if (!opt.client_id.empty()) tw.client_id = opt.client_id;
+      HlsFollowerOptions fo;
+      fo.label = ch.name;
+      fo.sample_rate_hz = opt.detector.sample_rate_hz;
+      if (ch.twitch) {
+        ch.api = std::make_unique<HttpClient>(ioc.get_executor(), trust);
+        const TwitchStream s = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
+        spdlog::info("[{}] live; rendition {}", ch.name, s.rendition);
+        ch.url = s.media_url;
+        fo.renew_url = [&ch, tw]() -> asio::awaitable<std::string> {
+          std::string url;
+          try {
+            const TwitchStream fresh = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
+            url = fresh.media_url;
+          } catch (const TwitchOfflineError&) {
+            // The broadcast is over: "" ends following it cleanly.
+          }
+          co_return url;
+        };
+      }
+      fo.url = ch.url;
+      if (!stopping) {
+        ch.follower = std::make_unique<HlsFollower>(ioc.get_executor(), trust, fo);
+        ch.follower->on_audio = [this, idx](const LiveAudio& a) { enqueue(idx, a); };
+        error = co_await ch.follower->run();
+      }
+    } catch (const std::exception& e) {
+      error = e.what();
+    }
+    ch.report.channel = ch.name;
+    ch.report.error = error;
+    if (ch.follower) {
+      const HlsFollowerStats s = ch.follower->stats();
+      ch.report.requests = s.requests;
+      ch.report.connections = s.connections;
+      ch.report.audio_s = s.audio_s;
+      ch.report.gap_s = s.gap_s;
+      ch.report.ad_s = s.ad_s;
+      ch.report.segments = s.segments;
+      ch.report.gaps = s.gaps;
+      ch.report.ad_segments = s.ad_segments;
+      ch.report.retries = s.retries;
+      ch.report.stalls = s.stalls;
+    }
+    if (!error.empty() && channels.size() > 1) spdlog::error("[{}] {}", ch.name, error);
+    if (--active == 0) {
+      if (signals) signals->cancel();
+      if (grace) grace->cancel();
+    }
+  }
+
+  void stop_all() {
+    if (stopping) return;
+    stopping = true;
+    for (auto& ch : channels)
+      if (ch->follower) ch->follower->stop();
+    // Requests in flight end by their own deadlines; do not wait that long for them.
+    grace.emplace(ioc, std::chrono::seconds(2));
+    grace->async_wait([this](boost::system::error_code ec) {
+      if (!ec) ioc.stop();
+    });
+  }
+
+  void detect_loop() {
+    std::vector<AudioChunk> batch(64);
+    ChatEvent ev;
+    for (;;) {
+      const std::size_t n = audio.wait_dequeue_bulk_timed(batch.begin(), batch.size(), std::chrono::milliseconds(50));
+      while (chat.try_dequeue(ev)) detectors[static_cast<std::size_t>(ev.channel)]->add_chat(ev.t, ev.wall, ev.weight);
+      for (std::size_t i = 0; i < n; ++i) detectors[static_cast<std::size_t>(batch[i].channel)]->push(batch[i]);
+      // One tick serves every channel with whole hop blocks waiting.
+      if (n > 0) detector->process();
+      if (n == 0 && ingest_done.load() && audio.size_approx() == 0) break;
+    }
+  }
+
+  void push_chat(const std::string& channel, double t, bool wall, float weight) {
+    const auto it = index.find(channel);
+    if (it == index.end()) return;
+    if (chat.size_approx() > 1000000) return;  // bounded: nobody is draining
+    chat.enqueue({it->second, t, wall, weight});
+  }
+};
+
+LiveSession::LiveSession(LiveSessionOptions opt) : impl_(std::make_unique<Impl>(std::move(opt))) {
+  impl_->opt.detector.z_mode = ZMode::Running;
+  impl_->opt.detector.chat_centred = false;  // live cannot look ahead: trailing box
+}
+
+LiveSession::~LiveSession() = default;
+
+void LiveSession::add_twitch_channel(const std::string& login) {
+  auto ch = std::make_unique<Impl::Channel>();
+  ch->name = normalize_twitch_login(login);
+  ch->twitch = true;
+  impl_->index[ch->name] = static_cast<int>(impl_->channels.size());
+  impl_->channels.push_back(std::move(ch));
+}
+
+void LiveSession::add_url(const std::string& name, const std::string& url) {
+  if (!parse_url(url)) throw std::invalid_argument("not an http(s) URL: '" + url + "'");
+  auto ch = std::make_unique<Impl::Channel>();
+  ch->name = name;
+  ch->url = url;
+  impl_->index[ch->name] = static_cast<int>(impl_->channels.size());
+  impl_->channels.push_back(std::move(ch));
+}
+
+void LiveSession::add_chat(const std::string& channel, double t_s, float weight) {
+  impl_->push_chat(channel, t_s, false, weight);
+}
+
+void LiveSession::add_chat_at(const std::string& channel, std::chrono::system_clock::time_point when, float weight) {
+  impl_->push_chat(channel, to_unix_s(when), true, weight);
+}
+
+void LiveSession::stop() {
+  asio::post(impl_->ioc, [this] { impl_->stop_all(); });
+}
+
+long long LiveSession::dropped_chunks() const { return impl_->dropped.load(); }
+
+std::vector<LiveChannelReport> LiveSession::run() {
+  Impl& s = *impl_;
+  if (s.channels.empty()) throw std::invalid_argument("no channel or URL to follow");
+  const DetectorParams& p = s.opt.detector;
+  validate(p);
+  s.capacity = s.opt.queue_chunks > 0 ? s.opt.queue_chunks : 64 * s.channels.size();
+  const std::string stamp = utc_stamp();
+  if (!s.opt.record_dir.empty()) std::filesystem::create_directories(s.opt.record_dir);
+  for (const auto& ch : s.channels) {
+    std::unique_ptr<WavRecorder> rec;
+    std::string chat_path;
+    if (!s.opt.record_dir.empty()) {
+      const auto stem = std::filesystem::path(s.opt.record_dir) / (safe_file_name(ch->name) + "-" + stamp);
+      rec = std::make_unique<WavRecorder>(stem.string() + ".wav", p.sample_rate_hz);
+      chat_path = stem.string() + ".jsonl";
+      spdlog::info("[{}] recording decoded audio to {}", ch->name, rec->path());
+    }
+    auto det = std::make_unique<ChannelDetector>(ch->name, p, std::move(rec), std::move(chat_path));
+    det->on_highlight = &on_highlight;
+    det->on_hop = &on_hop;
+    s.detectors.push_back(std::move(det));
+  }
+  std::vector<MultiStreamDetector::Stream> streams;
+  for (const auto& det : s.detectors) streams.push_back(det->stream());
+  s.detector = std::make_unique<MultiStreamDetector>(
+      p, make_backend(s.opt.backend, p, static_cast<int>(s.channels.size())), std::move(streams));
+  for (std::size_t i = 0; i < s.detectors.size(); ++i) s.detectors[i]->attach(*s.detector, static_cast<int>(i));
+  s.detector->on_tick = [this](double ms) {
+    if (on_tick) on_tick(ms);
+  };
+  if (on_backend) on_backend(s.detector->backend().name());
+  const auto trust = make_tls_trust(s.opt.ca_file);
+  if (s.opt.handle_signals) {
+    s.signals.emplace(s.ioc, SIGINT, SIGTERM);
+    s.signals->async_wait([&s](boost::system::error_code ec, int sig) {
+      if (ec) return;
+      spdlog::info("{}: stopping", sig == SIGINT ? "interrupted" : "terminated");
+      s.stop_all();
+    });
+  }
+  s.active = static_cast<int>(s.channels.size());
+  for (int i = 0; i < s.active; ++i) asio::co_spawn(s.ioc, s.follow(i, trust), asio::detached);
+  std::thread detector([&s] { s.detect_loop(); });
+  try {
+    s.ioc.run();
+  } catch (...) {
+    s.ingest_done = true;
+    detector.join();
+    throw;
+  }
+  s.ingest_done = true;
+  detector.join();
+  std::vector<LiveChannelReport> reports;
+  for (std::size_t i = 0; i < s.channels.size(); ++i) {
+    LiveChannelReport r = s.channels[i]->report;
+    if (r.channel.empty()) {
+      r.channel = s.channels[i]->name;
+      if (!s.stopping) r.error = "stopped before it finished";
+    }
+    r.highlights = s.detectors[i]->highlights;
+    reports.push_back(std::move(r));
+  }
+  return reports;
+}
+
+}  // namespace hyped

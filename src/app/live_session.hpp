@@ -1,0 +1,81 @@
+// LiveSession, the pipeline behind `hyped live`: one ingest thread (one Asio context: every stream's
+// playlist follower, HTTP client and segment decoder) → a bounded lock-free queue of fixed-size audio
+// chunks (a full queue drops the oldest chunk and counts it) → one detector thread that runs every
+// channel through one MultiStreamDetector (running z-scores, trailing chat box; on CUDA, all channels
+// in one launch per tick) and calls on_highlight. Chat and alert outputs attach here:
+// add_chat() from any thread, on_highlight / on_hop on the detector thread.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/detector_params.hpp"
+#include "core/highlight.hpp"
+#include "core/hop_features.hpp"
+#include "gpu/backend.hpp"
+
+namespace hyped {
+
+// A highlight of a live stream: times are stream times (seconds since following began, gaps included).
+struct LiveHighlight {
+  std::string channel;
+  Highlight highlight;
+  std::chrono::system_clock::time_point wall_time;  // when the moment happened (PROGRAM-DATE-TIME based)
+};
+
+struct LiveSessionOptions {
+  DetectorParams detector;              // running mode, trailing chat box (forced)
+  BackendKind backend = BackendKind::Auto;  // one backend for every channel
+  std::string record_dir;               // decoded audio per channel as float WAV, replayable
+  std::string ca_file;
+  std::string gql_url, usher_url, client_id;
+  bool handle_signals = true;           // SIGINT/SIGTERM end the session cleanly
+  std::size_t queue_chunks = 0;         // 0: 64 per channel (~32 s of audio each)
+};
+
+struct LiveChannelReport {
+  std::string channel;
+  std::string error;  // empty: ended cleanly (ENDLIST or stopped)
+  double audio_s = 0, gap_s = 0, ad_s = 0;
+  long long segments = 0, gaps = 0, ad_segments = 0, retries = 0, stalls = 0, highlights = 0;
+  long long requests = 0, connections = 0;
+};
+
+class LiveSession {
+ public:
+  explicit LiveSession(LiveSessionOptions opt);
+  ~LiveSession();
+
+  // Before run(): a Twitch channel (resolved through GQL and usher) or an HLS URL under a name.
+  void add_twitch_channel(const std::string& login);
+  void add_url(const std::string& name, const std::string& url);
+
+  // Detector thread. Set before run().
+  std::function<void(const LiveHighlight&)> on_highlight;
+  std::function<void(const std::string& channel, double stream_time_s, const HopFeatures&)> on_hop;
+  // Each backend tick's duration in milliseconds (a tick serves every channel with audio waiting).
+  std::function<void(double latency_ms)> on_tick;
+  // Once run() has chosen the backend: its name ("cpu" or "cuda").
+  std::function<void(const std::string& backend)> on_backend;
+
+  // Any thread, any time: one chat message (weight 1 + emotes/keywords) for `channel`, at stream time
+  // t_s, or at a wall-clock time (an IRC tmi-sent-ts), mapped through the stream's PROGRAM-DATE-TIME.
+  void add_chat(const std::string& channel, double t_s, float weight = 1.0f);
+  void add_chat_at(const std::string& channel, std::chrono::system_clock::time_point when, float weight = 1.0f);
+
+  // Follows every stream until all end or stop(); returns one report per channel.
+  std::vector<LiveChannelReport> run();
+  // Any thread.
+  void stop();
+  long long dropped_chunks() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace hyped
