@@ -41,7 +41,7 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     blocks_seen_.reserve(c);
     chat_ring_.reserve(c * static_cast<std::size_t>(tp_.chat_k));
     chat_pos_.reserve(c);
-    stats_.reserve(4 * c);
+    stats_.reserve(kStatsPerChannel * c);
     slots_host_.reserve(2 * c);
     slots_dev_.reserve(2 * c);
     cudaStream_t s = stream_.get();
@@ -49,7 +49,7 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     HYPED_CUDA_CHECK(cudaMemsetAsync(blocks_seen_.data(), 0, c * sizeof(int), s));
     HYPED_CUDA_CHECK(cudaMemsetAsync(chat_ring_.data(), 0, chat_ring_.capacity() * sizeof(float), s));
     HYPED_CUDA_CHECK(cudaMemsetAsync(chat_pos_.data(), 0, c * sizeof(int), s));
-    HYPED_CUDA_CHECK(cudaMemsetAsync(stats_.data(), 0, 4 * c * sizeof(RunningStatsDev), s));
+    HYPED_CUDA_CHECK(cudaMemsetAsync(stats_.data(), 0, kStatsPerChannel * c * sizeof(RunningStatsDev), s));
     // The same float window the CPU reference multiplies by (periodic Hann, rounded from double).
     std::vector<float> window(static_cast<std::size_t>(p.fft_size));
     for (int i = 0; i < p.fft_size; ++i) window[static_cast<std::size_t>(i)] = static_cast<float>(hann(i, p.fft_size));

@@ -21,9 +21,12 @@ struct TickParams {
   int frame_len = 0;
   int chat_k = 0;  // chat box length in hops
   double hop_s = 0;
-  double alpha = 0;  // ew_alpha(halflife in hops)
-  double audio_min_rel_std = 0;
-  double chat_min_std = 0;
+  double alpha = 0;         // ew_alpha(halflife in hops)
+  double audio_alpha = 0;   // ew_alpha(audio baseline half-life in hops)
+  double audio_min_std_db = 0;
+  double audio_silence_db = 0;
+  double chat_window_s = 0;
+  double chat_prior = 0;
   double spectral_min_rel_std = 0;
   double z_eps = 0;
   double w_audio = 0, w_chat = 0, w_flux = 0, w_hf = 0;
@@ -49,8 +52,9 @@ struct ChannelStateDev {
   int* blocks_seen = nullptr;        // [C] saturates at frame_hops
   float* chat_ring = nullptr;        // [C][chat_k]
   int* chat_pos = nullptr;           // [C] slot of the oldest value
-  RunningStatsDev* stats = nullptr;  // [C][4]: audio, chat, flux, hf
+  RunningStatsDev* stats = nullptr;  // [C][kStatsPerChannel]: audio, audio_recent, chat, flux, hf
 };
+constexpr int kStatsPerChannel = 5;
 
 // Per hop block: Σx² (sumsq) and the Hann-windowed FFT frames inside it (cpu_backend.cpp block_sums).
 void launch_window_energy(const float* samples, const float* window, float* frames, double* sumsq, long long blocks,

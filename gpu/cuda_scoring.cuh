@@ -8,7 +8,7 @@
 namespace hyped::cuda {
 
 struct FeatureStatsDev {
-  RunningStatsDev audio, chat, flux, hf;
+  RunningStatsDev audio, audio_recent, chat, flux, hf;
 };
 
 // RunningStats::push: cumulative weight 1/n until it falls below the exponential weight alpha.
@@ -34,11 +34,26 @@ __device__ inline float fuse_scores_dev(const HopFeatures& h, const TickParams& 
                             p.w_hf * pos(h.z_hf));
 }
 
+// scoring.cpp chat_surprise.
+__device__ inline double chat_surprise_dev(double x, double mean, double prior) {
+  const double information = x * log((x + prior) / (mean + prior));
+  const double z = sqrt(2.0 * fabs(information));
+  return x >= mean ? z : -z;
+}
+
 // scoring.cpp score_running.
 __device__ inline void score_running_dev(HopFeatures& h, FeatureStatsDev& st, const TickParams& p) {
-  const double audio_floor = p.audio_min_rel_std * st.audio.mean;
-  h.z_audio = running_z(h.rms, st.audio, audio_floor, p.z_eps, p.alpha);
-  h.z_chat = running_z(h.chat_rate, st.chat, p.chat_min_std, p.z_eps, p.alpha);
+  const double level = 20.0 * log10(fmax(static_cast<double>(h.rms), 1e-5));  // scoring.cpp level_db
+  h.z_audio = 0.0f;
+  if (level >= p.audio_silence_db) {
+    if (st.audio.n > 0)
+      h.z_audio = static_cast<float>((level - st.audio_recent.mean) / (fmax(sqrt(st.audio.var), p.audio_min_std_db) + p.z_eps));
+    running_push(st.audio, level, p.alpha);
+    running_push(st.audio_recent, level, p.audio_alpha);
+  }
+  const double count = static_cast<double>(h.chat_rate) * p.chat_window_s;
+  h.z_chat = st.chat.n == 0 ? 0.0f : static_cast<float>(chat_surprise_dev(count, st.chat.mean, p.chat_prior));
+  running_push(st.chat, count, p.alpha);
   h.z_flux = running_z(h.flux, st.flux, p.spectral_min_rel_std * fabs(st.flux.mean), p.z_eps, p.alpha);
   h.z_hf = running_z(h.hf_ratio, st.hf, p.spectral_min_rel_std * fabs(st.hf.mean), p.z_eps, p.alpha);
   h.score = fuse_scores_dev(h, p);

@@ -93,8 +93,8 @@ __global__ void __launch_bounds__(kChannelThreads)
   const int keep = p.frame_hops - 1;
   BlockSumsDev* recent = st.recent + static_cast<long long>(c) * keep;
   float* ring = st.chat_ring + static_cast<long long>(c) * p.chat_k;
-  RunningStatsDev* stats_mem = st.stats + 4LL * c;
-  FeatureStatsDev stats{stats_mem[0], stats_mem[1], stats_mem[2], stats_mem[3]};
+  RunningStatsDev* stats_mem = st.stats + static_cast<long long>(kStatsPerChannel) * c;
+  FeatureStatsDev stats{stats_mem[0], stats_mem[1], stats_mem[2], stats_mem[3], stats_mem[4]};
   int seen = st.blocks_seen[c];
   int pos = st.chat_pos[c];
   const int taken = min(max(blocks[slot], 0), hops);
@@ -144,9 +144,10 @@ __global__ void __launch_bounds__(kChannelThreads)
     out[i] = f;
   }
   stats_mem[0] = stats.audio;
-  stats_mem[1] = stats.chat;
-  stats_mem[2] = stats.flux;
-  stats_mem[3] = stats.hf;
+  stats_mem[1] = stats.audio_recent;
+  stats_mem[2] = stats.chat;
+  stats_mem[3] = stats.flux;
+  stats_mem[4] = stats.hf;
   st.blocks_seen[c] = seen;
   st.chat_pos[c] = pos;
 }
@@ -182,8 +183,11 @@ TickParams make_tick_params(const DetectorParams& p) {
   t.chat_k = p.chat_box_hops() < 1 ? 1 : p.chat_box_hops();  // TrailingBox keeps at least one slot
   t.hop_s = p.hop_s;
   t.alpha = ew_alpha(p.halflife_hops());
-  t.audio_min_rel_std = p.audio_min_rel_std;
-  t.chat_min_std = p.chat_min_std;
+  t.audio_alpha = ew_alpha(p.audio_baseline_hops());
+  t.audio_min_std_db = p.audio_min_std_db;
+  t.audio_silence_db = p.audio_silence_db;
+  t.chat_window_s = p.chat_window_s;
+  t.chat_prior = p.chat_prior;
   t.spectral_min_rel_std = p.spectral_min_rel_std;
   t.z_eps = p.z_eps;
   t.w_audio = p.w_audio;

@@ -200,6 +200,25 @@ const std::vector<KeySpec>& key_specs() {
   return specs;
 }
 
+// [channel.NAME] target_per_hour = N: a channel of `hyped live` that should fire more or less often.
+void read_channel_overrides(AppConfig& cfg, const toml::node& node, const std::string& name) {
+  const toml::table* channels = node.as_table();
+  if (!channels) throw ConfigError("'channel' in " + name + " must hold tables: [channel.NAME] target_per_hour = N");
+  for (const auto& [channel, settings] : *channels) {
+    const std::string prefix = "channel." + std::string(channel.str());
+    const toml::table* t = settings.as_table();
+    if (!t) throw ConfigError(where_of(name, settings, prefix) + " must be a table: [" + prefix + "]");
+    for (const auto& [key, value] : *t) {
+      const std::string dotted = prefix + "." + std::string(key.str());
+      if (key.str() != "target_per_hour")
+        throw ConfigError("unknown key " + where_of(name, value, dotted) + ": a channel may set target_per_hour");
+      const auto v = value.value<double>();
+      if (!v || value.is_boolean() || *v < 0) throw ConfigError(where_of(name, value, dotted) + " must be a number >= 0");
+      cfg.channel_target_per_hour[std::string(channel.str())] = *v;
+    }
+  }
+}
+
 const KeySpec* find_spec(std::string_view section, std::string_view key) {
   for (const KeySpec& s : key_specs())
     if (section == s.section && key == s.key) return &s;
@@ -236,10 +255,15 @@ AppConfig parse_config(const std::string& text, const std::string& name) {
   AppConfig cfg = default_config();
   for (const auto& [section, node] : root) {
     const std::string sec(section.str());
+    if (sec == "channel") {
+      read_channel_overrides(cfg, node, name);
+      continue;
+    }
     const toml::table* table = node.as_table();
     if (!table)
       throw ConfigError("unknown key " + where_of(name, node, sec) +
-                        ": settings live in [audio], [stats], [spectral], [chat], [fusion], [peaks], [export] and [server]");
+                        ": settings live in [audio], [stats], [spectral], [chat], [fusion], [peaks], [export], [server], "
+                        "[irc] and [channel.NAME]");
     for (const auto& [key, value] : *table) {
       const std::string dotted = sec + "." + std::string(key.str());
       const KeySpec* spec = find_spec(sec, key.str());

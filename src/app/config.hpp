@@ -1,6 +1,7 @@
 // hyped.toml: every key maps onto one setting; unknown keys and wrong types are errors naming the key.
 #pragma once
 
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,6 +31,9 @@ struct AppConfig {
   ChatOptions chat;
   IrcClientOptions irc;
   ServerOptions server;  // address/port come from --serve; the token may come from $HYPED_TOKEN
+  // [channel.NAME] target_per_hour: per-channel rates for `hyped live` (the key is the channel's name
+  // as followed: a Twitch login, or the URL given with --url).
+  std::map<std::string, double> channel_target_per_hour;
 };
 
 // A bad configuration file or value (exit code 2).

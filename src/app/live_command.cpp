@@ -48,6 +48,8 @@ int run_live(const LiveOptions& opt) {
   if (opt.channels.empty() && opt.urls.empty()) throw ConfigError("give a Twitch CHANNEL or --url M3U8");
   LiveSessionOptions so;
   so.detector = cfg.detector;
+  if (opt.per_hour) so.detector.target_per_hour = *opt.per_hour;
+  so.target_per_hour = cfg.channel_target_per_hour;
   so.record_dir = opt.record_dir;
   so.ca_file = opt.ca_file;
   so.gql_url = opt.gql_url;

@@ -2,6 +2,7 @@
 // LiveSession (app/live_session.hpp), with chat from Twitch IRC and the alert server attached.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@ struct LiveOptions {
   std::string backend = "auto";       // auto | cpu | cuda
   std::string ca_file;
   std::string gql_url, usher_url, client_id;  // empty: Twitch's own
+  std::optional<double> per_hour;  // overrides fusion.target_per_hour for every channel
   bool quiet = false;
 };
 

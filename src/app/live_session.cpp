@@ -78,6 +78,7 @@ class ChannelDetector {
   std::function<void(const LiveHighlight&)>* on_highlight = nullptr;
   std::function<void(const std::string&, double, const HopFeatures&)>* on_hop = nullptr;
   long long highlights = 0;
+  void set_target_per_hour(double n) { target_per_hour_ = n; }
 
   // What this channel hands the shared detector, and where its samples go.
   MultiStreamDetector::Stream stream() {
@@ -86,7 +87,8 @@ class ChannelDetector {
               if (on_hop && *on_hop) (*on_hop)(name_, map_time(det_t, &Anchor::stream_s), f);
             },
             [this](const Highlight& hl) { emit(hl); },
-            std::nullopt};  // chat as it arrives
+            std::nullopt,  // chat as it arrives
+            target_per_hour_};
   }
   void attach(MultiStreamDetector& detector, int stream) {
     detector_ = &detector;
@@ -154,7 +156,7 @@ class ChannelDetector {
   }
 
   void emit(Highlight hl) {
-    ++highlights;
+    if (hl.revision == 0) ++highlights;  // a revision is the same highlight, better told
     const double det_t = hl.time_s;
     LiveHighlight out;
     out.channel = name_;
@@ -168,6 +170,7 @@ class ChannelDetector {
   }
 
   std::string name_;
+  std::optional<double> target_per_hour_;  // [channel.NAME] target_per_hour
   DetectorParams p_;
   std::map<long long, float> chat_bins_;  // weight per frame, until the detector takes it
   long long next_frame_ = 0;             // the first frame not yet scored
@@ -425,6 +428,8 @@ std::vector<LiveChannelReport> LiveSession::run() {
     auto det = std::make_unique<ChannelDetector>(ch->name, p, std::move(rec), std::move(chat_path));
     det->on_highlight = &on_highlight;
     det->on_hop = &on_hop;
+    if (const auto it = s.opt.target_per_hour.find(ch->name); it != s.opt.target_per_hour.end())
+      det->set_target_per_hour(it->second);
     s.detectors.push_back(std::move(det));
   }
   std::vector<MultiStreamDetector::Stream> streams;

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ struct LiveSessionOptions {
   std::string gql_url, usher_url, client_id;
   bool handle_signals = true;           // SIGINT/SIGTERM end the session cleanly
   std::size_t queue_chunks = 0;         // 0: 64 per channel (~32 s of audio each)
+  std::map<std::string, double> target_per_hour;  // by channel name: fusion.target_per_hour overrides
 };
 
 struct LiveChannelReport {

@@ -20,6 +20,11 @@ constexpr const char* kReplayHelp =
     "Chat logs: TwitchDownloader JSON, chat-downloader JSON, '[HH:MM:SS] <nick> text' lines, or JSONL\n"
     "({\"t\":12.5,\"user\":\"a\",\"text\":\"..\",\"emotes\":0} per line); the format is detected.";
 
+constexpr const char* kPerHourHelp =
+    "About how many highlights an hour to fire (fusion.target_per_hour, default 4): the threshold follows "
+    "the channel so a quiet and a busy one both fire about this often, never below fusion.threshold. "
+    "Clip bots that post everything: 2-4; editors who pick by hand: 10-20; 0: every crossing of the threshold";
+
 void setup_logging() {
   auto logger = spdlog::stderr_color_mt("hyped");
   logger->set_pattern("%^%l%$: %v");
@@ -56,6 +61,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   rp->add_option("--channel", replay.channel, "Channel name in alerts (default: the media's file name)");
 
+  rp->add_option("--per-hour", replay.per_hour, kPerHourHelp)->check(CLI::NonNegativeNumber);
+  rp->add_flag("--all", replay.keep_all,
+               "Keep every highlight the detector fires at the live rate (default: the strongest per-hour x hours "
+               "of three times as many candidates, since a replay sees the whole broadcast)");
   rp->add_option("--chat-box", replay.chat_box,
                  "Chat box: centred (seed, whole logs) or trailing (as live: for sessions recorded with --record)")
       ->check(CLI::IsMember({"centred", "trailing"}));
@@ -83,6 +92,8 @@ int main(int argc, char** argv) {
              "when following began, gaps included; wall_time comes from the stream's PROGRAM-DATE-TIME.");
   lv->add_option("CHANNEL", live.channels, "Twitch channels to follow");
   lv->add_option("--url", live.urls, "HLS master or media playlist to follow (repeatable)");
+  lv->add_option("--per-hour", live.per_hour, std::string(kPerHourHelp) + "; [channel.NAME] target_per_hour sets one channel's")
+      ->check(CLI::NonNegativeNumber);
   lv->add_option("--config", live.config, "TOML config (see config/hyped.toml)");
   lv->add_option("--record", live.record_dir, "Keep the decoded audio here (float WAV per channel; hyped replay reads it)");
   lv->add_option("--chat-channel", live.chat_channel, "Twitch chat to follow for the one stream (default: each channel's own)");

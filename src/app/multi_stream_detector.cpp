@@ -17,7 +17,11 @@ MultiStreamDetector::MultiStreamDetector(const DetectorParams& p, std::unique_pt
       throw std::invalid_argument("streams fed chat as it arrives need running z-scores and a trailing chat box");
   if (backend_->channels() != static_cast<int>(streams.size()))
     throw std::invalid_argument("one backend channel per stream");
-  for (Stream& s : streams) lanes_.push_back({std::move(s), HopBlocker(p_.hop_len()), PeakPicker(p_), 0, false, {}});
+  for (Stream& s : streams) {
+    DetectorParams picking = p_;
+    if (s.target_per_hour) picking.target_per_hour = *s.target_per_hour;
+    lanes_.push_back({std::move(s), HopBlocker(p_.hop_len()), PeakPicker(picking), 0, false, {}});
+  }
   // The box over frame f covers bins f − k + 1 + L … f + L; before frame 0 it already holds bins
   // L − k + 1 … L − 1 (zero below bin 0, like the seed's zero padding).
   const int k = p_.chat_box_hops();

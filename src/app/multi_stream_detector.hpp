@@ -34,6 +34,8 @@ class MultiStreamDetector {
     // Chat known ahead (a replayed log), in place of chat_for_frame: only such a stream can take the
     // modes that need the future, a centred chat box and global z-scores.
     std::optional<ChatRateSeries> chat_log;
+    // This stream's fusion.target_per_hour, where it differs from the detector's.
+    std::optional<double> target_per_hour;
   };
 
   // One stream per backend channel. max_tick_hops bounds the blocks a stream hands over in one tick (a

@@ -3,8 +3,10 @@
 #include <readerwriterqueue/readerwritercircularbuffer.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +18,7 @@
 #include "app/export.hpp"
 #include "app/progress.hpp"
 #include "app/stream_detector.hpp"
+#include "core/peak_picker.hpp"
 #include "server/alert_server.hpp"
 #include "irc/chat_log.hpp"
 #include "live/audio_source.hpp"
@@ -25,6 +28,7 @@ namespace {
 
 constexpr std::size_t kChunkSamples = 32768;  // ~2 s at 16 kHz: few hand-overs between the threads
 constexpr std::size_t kQueueChunks = 32;      // ~65 s of audio in flight: bounded memory
+constexpr double kReplayOversample = 3.0;     // candidates per highlight kept (run_replay)
 
 // Decodes on its own thread so decoding overlaps detection. Chunk buffers travel back to the decoder
 // through a second queue, so the steady state allocates nothing. An empty chunk marks the end.
@@ -117,6 +121,14 @@ int run_replay(const ReplayOptions& opt) {
   // A log knows the future: the seed's centred box, unless the log was recorded live and must replay
   // as live detection saw it (chat.box = "trailing").
   cfg.detector.chat_centred = opt.chat_box.value_or(cfg.chat.box) != "trailing";
+  if (opt.per_hour) cfg.detector.target_per_hour = *opt.per_hour;
+  // A replay knows the whole broadcast: its detector fires as live would at kReplayOversample times the
+  // rate, and the export keeps the strongest of those, as many as live would have fired (at least
+  // target_per_hour × hours), so a VOD gets its best moments wherever they cluster; live spreads its
+  // highlights over time, as it cannot know what is still to come.
+  const DetectorParams live_params = cfg.detector;
+  const bool select = !opt.keep_all && live_params.target_per_hour > 0 && live_params.z_mode == ZMode::Running;
+  if (select) cfg.detector.target_per_hour *= kReplayOversample;
   const ExportFormat format = opt.format ? parse_export_format(*opt.format)
                                          : (opt.out.empty() ? ExportFormat::Json : export_format_for_path(opt.out));
   const BackendKind backend_kind = parse_backend_kind(opt.backend);
@@ -142,6 +154,13 @@ int run_replay(const ReplayOptions& opt) {
     server->start();
     attach_server(detector, *server, opt.channel.empty() ? channel_name_for(opt.media) : opt.channel);
   }
+  PeakPicker live_rate(live_params);  // only counts what live detection would fire
+  long long live_fired = 0;
+  if (select)
+    detector.on_frame = [&live_rate, &live_fired, &p = live_params, next = detector.on_frame](double t, const HopFeatures& f) {
+      if (const auto h = live_rate.push(std::llround((t - p.frame_s / 2.0) / p.hop_s), f); h && h->revision == 0) ++live_fired;
+      if (next) next(t, f);
+    };
   ProgressReporter progress(ProgressReporter::mode_for_stderr(opt.quiet || opt.realtime > 0), info.duration_s);
   {
     DecodeThread decode(*source);
@@ -166,6 +185,14 @@ int run_replay(const ReplayOptions& opt) {
     throw std::runtime_error("'" + opt.media + "' holds less audio than one detector frame (" +
                              std::to_string(cfg.detector.frame_s) + " s)");
 
+  if (select) {
+    const double per_rate = std::round(live_params.target_per_hour * result.duration_s / 3600.0);
+    const auto keep = static_cast<std::size_t>(std::max({1.0, per_rate, static_cast<double>(live_fired)}));
+    if (result.highlights.size() > keep)
+      spdlog::info("keeping the {} strongest of {} candidate highlights (--all keeps every one)", keep,
+                   result.highlights.size());
+    result.highlights = strongest(std::move(result.highlights), keep);
+  }
   ExportInput ex;
   ex.source = opt.media;
   ex.duration_s = result.duration_s;

@@ -1,6 +1,7 @@
 // A detected highlight: when, how strong, the clip around it, and why it fired.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct Highlight {
   float chat_rate = 0;
   std::vector<std::string> reasons;  // "audio", "chat", "flux", "hf"
 };
+
+// The n highest-scored highlights, in their original (time) order.
+std::vector<Highlight> strongest(std::vector<Highlight> highlights, std::size_t n);
 
 // "audio+chat"
 std::string join_reasons(const std::vector<std::string>& reasons, const char* sep = "+");

@@ -13,6 +13,20 @@ constexpr double kReviseRatio = 1.05;
 
 }  // namespace
 
+std::vector<Highlight> strongest(std::vector<Highlight> highlights, std::size_t n) {
+  if (highlights.size() <= n) return highlights;
+  std::vector<std::size_t> order(highlights.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Stable: of equal scores the earlier stays.
+  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return highlights[a].score > highlights[b].score; });
+  order.resize(n);
+  std::sort(order.begin(), order.end());
+  std::vector<Highlight> out;
+  out.reserve(n);
+  for (std::size_t i : order) out.push_back(std::move(highlights[i]));
+  return out;
+}
+
 std::string join_reasons(const std::vector<std::string>& reasons, const char* sep) {
   std::string out;
   for (const auto& r : reasons) {
@@ -120,16 +134,21 @@ std::optional<Highlight> PeakPicker::revise(const HopFeatures& h, bool closing) 
 std::optional<Highlight> PeakPicker::push(long long frame, const HopFeatures& h) {
   const double t = p_.frame_time_s(frame);
   const double threshold = rate_.value();  // from the periods before this frame's
-  rate_.push(t, h.score);
+  // Warm-up scores come from statistics still settling (a spread learnt from seconds of audio turns
+  // any change into a spike): they fire nothing, and must not set the channel's range either.
+  if (p_.z_mode != ZMode::Running || t >= p_.warmup_s) rate_.push(t, h.score);
   const bool above = h.score >= threshold;
   const bool rising = above && !above_;
   above_ = above;
   if (open_) {
     const double since = t - open_->fired_s;
     if (since < p_.refractory_s) return revise(h, since + p_.hop_s >= p_.refractory_s);
+    last_peak_ = open_->best.score;
     open_.reset();
   }
-  if (!rising) return std::nullopt;
+  // A score still above the threshold when the period ends fires again only if it beats the last
+  // highlight: a sustained reaction is one highlight, a stronger moment inside it is another.
+  if (!rising && !(above && h.score > last_peak_)) return std::nullopt;
   if (p_.z_mode == ZMode::Running && t < p_.warmup_s) return std::nullopt;
   Highlight hl;
   hl.id = next_id_++;

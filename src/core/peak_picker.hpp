@@ -60,6 +60,7 @@ class PeakPicker {
   DetectorParams p_;
   RateThreshold rate_;
   bool above_ = false;
+  float last_peak_ = 0;  // peak score of the last highlight whose period has ended
   int next_id_ = 1;
   // The highlight still within its refractory period, with the best evidence seen for it.
   struct Open {

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/peak_picker.hpp"
+#include "core/scoring.hpp"
 #include "gpu/backend.hpp"
 
 namespace hyped::test {
@@ -22,7 +23,12 @@ const std::array<const char*, ParityReport::kFields> ParityReport::kNames = {
     "rms", "flux", "hf_ratio", "chat_rate", "z_audio", "z_chat", "z_flux", "z_hf", "score"};
 
 ZSlack::ZSlack(const DetectorParams& p)
-    : p_(p), audio_(p.halflife_hops()), chat_(p.halflife_hops()), flux_(p.halflife_hops()), hf_(p.halflife_hops()) {}
+    : p_(p),
+      audio_(p.halflife_hops()),
+      audio_recent_(p.audio_baseline_hops()),
+      chat_(p.halflife_hops()),
+      flux_(p.halflife_hops()),
+      hf_(p.halflife_hops()) {}
 
 std::array<double, 9> ZSlack::next(const HopFeatures& f) {
   // Every feature may be off by kFeatureRelErr relative, so by at most d = kFeatureRelErr · M with M
@@ -42,10 +48,37 @@ std::array<double, 9> ZSlack::next(const HopFeatures& f) {
     s.push(x);
     return e;
   };
-  const double audio_floor = p_.audio_min_rel_std * audio_.mean();
   std::array<double, 9> out{};
-  out[4] = slack(f.rms, f.z_audio, audio_, max_[0], audio_floor, p_.audio_min_rel_std);
-  out[5] = slack(f.chat_rate, f.z_chat, chat_, max_[1], p_.chat_min_std, 0.0);
+  // Audio and chat z are smooth functions of the feature and the statistics' means: their slack is the
+  // largest change that moving each by 2d (d as above) makes, evaluated where they stand.
+  const auto spread = [](auto z_of, double x, double mean, double dx, double dmean) {
+    const double z0 = z_of(x, mean);
+    double e = 0;
+    for (const double sx : {-2.0, 0.0, 2.0})
+      for (const double sm : {-2.0, 0.0, 2.0}) e = std::max(e, std::abs(z_of(x + sx * dx, mean + sm * dmean) - z0));
+    return e;
+  };
+  max_[0] = std::max(max_[0], static_cast<double>(std::abs(f.rms)));
+  const double level = level_db(f.rms);
+  if (level >= p_.audio_silence_db) {
+    if (audio_.count() > 0) {
+      // A relative error d in the RMS is 20/ln 10 · d dB, everywhere.
+      const double d_db = 20.0 / std::log(10.0) * kFeatureRelErr;
+      const double den = std::max(audio_.stddev(), p_.audio_min_std_db) + p_.z_eps;
+      out[4] = spread([&](double x, double m) { return (x - m) / den; }, level, audio_recent_.mean(), d_db, d_db) +
+               std::abs(f.z_audio) * 2 * d_db / den;
+    }
+    audio_.push(level);
+    audio_recent_.push(level);
+  }
+  const double count = static_cast<double>(f.chat_rate) * p_.chat_window_s;
+  max_[1] = std::max(max_[1], std::abs(count));
+  if (chat_.count() > 0) {
+    const double d = kFeatureRelErr * max_[1];
+    out[5] = spread([&](double x, double m) { return chat_surprise(std::max(0.0, x), std::max(0.0, m), p_.chat_prior); },
+                    count, chat_.mean(), d, d);
+  }
+  chat_.push(count);
   out[6] = slack(f.flux, f.z_flux, flux_, max_[2], 0.0, 0.0);
   out[7] = slack(f.hf_ratio, f.z_hf, hf_, max_[3], 0.0, 0.0);
   out[8] = p_.w_audio * out[4] + p_.w_chat * out[5] + p_.w_flux * out[6] + p_.w_hf * out[7];

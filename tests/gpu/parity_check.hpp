@@ -50,7 +50,7 @@ class ZSlack {
 
  private:
   DetectorParams p_;
-  RunningStats audio_, chat_, flux_, hf_;
+  RunningStats audio_, audio_recent_, chat_, flux_, hf_;
   std::array<double, 4> max_{};  // largest |feature| so far
 };
 

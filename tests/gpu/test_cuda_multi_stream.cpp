@@ -36,7 +36,7 @@ Run run_streams(const DetectorParams& p, std::unique_ptr<Backend> backend, const
     io.push_back({[&input, &p, c](long long frame) { return input.chat(static_cast<int>(c), frame + p.frame_hops() - 1, p); },
                   [&r, c](double, const HopFeatures& f) { r.frames[c].push_back(f); },
                   [&r, c](const Highlight& h) { r.highlights[c].push_back(h); },
-                  std::nullopt});
+                  std::nullopt, std::nullopt});
   MultiStreamDetector multi(p, std::move(backend), std::move(io), 8);
   multi.on_tick = [&r](double) { ++r.ticks; };
   std::mt19937 rng(11);
