@@ -25,6 +25,7 @@ struct TickParams {
   double audio_alpha = 0;   // ew_alpha(audio baseline half-life in hops)
   double audio_min_std_db = 0;
   double audio_silence_db = 0;
+  double audio_quiet_db = 0;
   double chat_window_s = 0;
   double chat_prior = 0;
   double spectral_min_rel_std = 0;
@@ -52,9 +53,9 @@ struct ChannelStateDev {
   int* blocks_seen = nullptr;        // [C] saturates at frame_hops
   float* chat_ring = nullptr;        // [C][chat_k]
   int* chat_pos = nullptr;           // [C] slot of the oldest value
-  RunningStatsDev* stats = nullptr;  // [C][kStatsPerChannel]: audio, audio_recent, chat, flux, hf
+  RunningStatsDev* stats = nullptr;  // [C][kStatsPerChannel]: audio, audio_recent, audio_level, chat, flux, hf
 };
-constexpr int kStatsPerChannel = 5;
+constexpr int kStatsPerChannel = 6;
 
 // Per hop block: Σx² (sumsq) and the Hann-windowed FFT frames inside it (cpu_backend.cpp block_sums).
 void launch_window_energy(const float* samples, const float* window, float* frames, double* sumsq, long long blocks,

@@ -8,7 +8,7 @@
 namespace hyped::cuda {
 
 struct FeatureStatsDev {
-  RunningStatsDev audio, audio_recent, chat, flux, hf;
+  RunningStatsDev audio, audio_recent, audio_level, chat, flux, hf;
 };
 
 // RunningStats::push: cumulative weight 1/n until it falls below the exponential weight alpha.
@@ -45,10 +45,14 @@ __device__ inline double chat_surprise_dev(double x, double mean, double prior) 
 __device__ inline void score_running_dev(HopFeatures& h, FeatureStatsDev& st, const TickParams& p) {
   const double level = 20.0 * log10(fmax(static_cast<double>(h.rms), 1e-5));  // scoring.cpp level_db
   h.z_audio = 0.0f;
-  if (level >= p.audio_silence_db) {
-    if (st.audio.n > 0)
-      h.z_audio = static_cast<float>((level - st.audio_recent.mean) / (fmax(sqrt(st.audio.var), p.audio_min_std_db) + p.z_eps));
-    running_push(st.audio, level, p.alpha);
+  const bool quiet =
+      level < p.audio_silence_db || (st.audio_level.n > 0 && level < st.audio_level.mean - p.audio_quiet_db);
+  running_push(st.audio_level, level, p.alpha);
+  if (!quiet) {
+    const double jump = st.audio_recent.n > 0 ? level - st.audio_recent.mean : 0.0;
+    if (st.audio_recent.n > 0)
+      h.z_audio = static_cast<float>(jump / (fmax(sqrt(st.audio.var), p.audio_min_std_db) + p.z_eps));
+    running_push(st.audio, jump, p.alpha);
     running_push(st.audio_recent, level, p.audio_alpha);
   }
   const double count = static_cast<double>(h.chat_rate) * p.chat_window_s;

@@ -94,7 +94,7 @@ __global__ void __launch_bounds__(kChannelThreads)
   BlockSumsDev* recent = st.recent + static_cast<long long>(c) * keep;
   float* ring = st.chat_ring + static_cast<long long>(c) * p.chat_k;
   RunningStatsDev* stats_mem = st.stats + static_cast<long long>(kStatsPerChannel) * c;
-  FeatureStatsDev stats{stats_mem[0], stats_mem[1], stats_mem[2], stats_mem[3], stats_mem[4]};
+  FeatureStatsDev stats{stats_mem[0], stats_mem[1], stats_mem[2], stats_mem[3], stats_mem[4], stats_mem[5]};
   int seen = st.blocks_seen[c];
   int pos = st.chat_pos[c];
   const int taken = min(max(blocks[slot], 0), hops);
@@ -145,9 +145,10 @@ __global__ void __launch_bounds__(kChannelThreads)
   }
   stats_mem[0] = stats.audio;
   stats_mem[1] = stats.audio_recent;
-  stats_mem[2] = stats.chat;
-  stats_mem[3] = stats.flux;
-  stats_mem[4] = stats.hf;
+  stats_mem[2] = stats.audio_level;
+  stats_mem[3] = stats.chat;
+  stats_mem[4] = stats.flux;
+  stats_mem[5] = stats.hf;
   st.blocks_seen[c] = seen;
   st.chat_pos[c] = pos;
 }
@@ -186,6 +187,7 @@ TickParams make_tick_params(const DetectorParams& p) {
   t.audio_alpha = ew_alpha(p.audio_baseline_hops());
   t.audio_min_std_db = p.audio_min_std_db;
   t.audio_silence_db = p.audio_silence_db;
+  t.audio_quiet_db = p.audio_quiet_db;
   t.chat_window_s = p.chat_window_s;
   t.chat_prior = p.chat_prior;
   t.spectral_min_rel_std = p.spectral_min_rel_std;

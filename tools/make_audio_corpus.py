@@ -323,7 +323,7 @@ def plan_scenes(stream):
 
 def special_windows(stream):
     """Where no moment may be: the warm-up, and the specials with their lead-in and aftermath."""
-    before, after = (15.0, 25.0) if stream.compact else (40.0, 60.0)
+    before, after = (15.0, 45.0) if stream.compact else (40.0, 60.0)
     out = [(0.0, 55.0 if stream.compact else 80.0)]
     out += [(s.start - before, s.end + after) for s in stream.scenes if s.kind in ("brb", "loud")]
     return out

@@ -85,6 +85,7 @@ const std::vector<KeySpec>& key_specs() {
       {"audio", "frame_s", number(&DetectorParams::frame_s)},
       {"audio", "hop_s", number(&DetectorParams::hop_s)},
       {"audio", "silence_db", number(&DetectorParams::audio_silence_db)},
+      {"audio", "quiet_db", number(&DetectorParams::audio_quiet_db)},
       {"stats", "z_mode",
        [](AppConfig& c, const toml::node& n, const std::string& where) {
          const auto v = n.value<std::string>();

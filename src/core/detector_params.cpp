@@ -19,6 +19,7 @@ void validate(const DetectorParams& p) {
   require(p.warmup_s >= 0, "stats.warmup_s must not be negative");
   require(p.audio_min_std_db >= 0 && p.spectral_min_rel_std >= 0, "stats floors must not be negative");
   require(p.audio_baseline_s > 0, "stats.audio_baseline_s must be positive");
+  require(p.audio_quiet_db > 0, "audio.quiet_db must be positive");
   require(p.fft_size >= 16 && (p.fft_size & (p.fft_size - 1)) == 0, "spectral.fft_size must be a power of two >= 16");
   require(p.fft_size <= p.hop_len(), "spectral.fft_size must fit inside one hop");
   require(p.high_band_hz > 0 && p.high_band_hz < p.sample_rate_hz / 2.0, "spectral.high_band_hz must be below Nyquist");

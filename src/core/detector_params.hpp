@@ -26,9 +26,11 @@ struct DetectorParams {
   // half-life), so a sudden cheer stands out while a section that grows louder over a minute does not;
   // its spread comes from the long statistics (stats_halflife_s).
   double audio_baseline_s = 8.0;
-  // Hops quieter than this (dBFS) are silence: they score 0 and teach the statistics nothing, so a
-  // stream resuming after a pause is measured against how it sounded before it.
-  double audio_silence_db = -55.0;
+  // Hops quieter than this (dBFS), or audio_quiet_db below the stream's usual level, are silence: they
+  // score 0 and teach the statistics nothing, so a stream resuming after a pause is measured against
+  // how it sounded before it.
+  double audio_silence_db = -60.0;
+  double audio_quiet_db = 20.0;
 
   // spectral features (1024-point frames inside each hop)
   int fft_size = 1024;

@@ -15,6 +15,7 @@ float fuse_scores(const HopFeatures& h, const DetectorParams& p) {
 FeatureStats::FeatureStats(const DetectorParams& p)
     : audio(p.halflife_hops()),
       audio_recent(p.audio_baseline_hops()),
+      audio_level(p.halflife_hops()),
       chat(p.halflife_hops()),
       flux(p.halflife_hops()),
       hf(p.halflife_hops()) {}
@@ -38,11 +39,19 @@ float running_z(double x, RunningStats& s, double floor, double eps) {
 void score_running(HopFeatures& h, FeatureStats& st, const DetectorParams& p) {
   const double level = level_db(h.rms);
   h.z_audio = 0.0f;
-  if (level >= p.audio_silence_db) {
-    if (st.audio.count() > 0)
-      h.z_audio = static_cast<float>(
-          z_score(level, st.audio_recent.mean(), std::max(st.audio.stddev(), p.audio_min_std_db), p.z_eps));
-    st.audio.push(level);
+  // Silence, or far below how this stream usually sounds (a BRB screen): not learnt, so the stream
+  // coming back is measured against how it sounded before. The usual level learns from quiet hops too,
+  // slowly, so a stream that really turned down is heard again after a few minutes.
+  const bool quiet = level < p.audio_silence_db ||
+                     (st.audio_level.count() > 0 && level < st.audio_level.mean() - p.audio_quiet_db);
+  st.audio_level.push(level);
+  if (!quiet) {
+    // The spread is that of the level's jumps from its recent mean, not of the level itself: a section
+    // that stays louder for minutes moves the level, not its jumps, and must not dull the next cheer.
+    const double jump = st.audio_recent.count() > 0 ? level - st.audio_recent.mean() : 0.0;
+    if (st.audio_recent.count() > 0)
+      h.z_audio = static_cast<float>(z_score(jump, 0.0, std::max(st.audio.stddev(), p.audio_min_std_db), p.z_eps));
+    st.audio.push(jump);
     st.audio_recent.push(level);
   }
   const double count = static_cast<double>(h.chat_rate) * p.chat_window_s;

@@ -16,11 +16,12 @@ inline double z_score(double x, double mean, double std, double eps) { return (x
 // score = Σ w·max(0, z) over audio, chat, flux and high-band ratio.
 float fuse_scores(const HopFeatures& h, const DetectorParams& p);
 
-// Running statistics of one channel's features: the audio level (dB) over the long half-life and its
-// recent mean (audio_baseline_s), the chat window's count, flux and high-band ratio.
+// Running statistics of one channel's features: the audio level's jumps from its recent mean (long
+// half-life), that recent mean (audio_baseline_s), the usual level (long half-life), the chat window's
+// count, flux and high-band ratio.
 struct FeatureStats {
   explicit FeatureStats(const DetectorParams& p);
-  RunningStats audio, audio_recent, chat, flux, hf;
+  RunningStats audio, audio_recent, audio_level, chat, flux, hf;
 };
 
 // Frame RMS as a level in dBFS, −100 for digital silence.
@@ -33,8 +34,9 @@ double level_db(double rms);
 double chat_surprise(double x, double mean, double prior);
 
 // Scores one hop against the statistics of the hops before it, then adds it to them: a spike is
-// measured against its past, not against itself. Audio: the level against its recent mean, in units
-// of its long spread; silent hops score 0 and are not learnt. Chat: chat_surprise of the window.
+// measured against its past, not against itself. Audio: the level's jump from its recent mean, in
+// units of the usual size of such jumps; silent and far quieter hops score 0 and are not learnt. Chat:
+// chat_surprise of the window.
 void score_running(HopFeatures& h, FeatureStats& stats, const DetectorParams& p);
 
 // Scores a whole series against its own global mean and unbiased std (the seed's batch formulas).
