@@ -910,7 +910,9 @@ def plan_stream(stream, lengths):
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--out", required=True, help="folder for the media, chat logs and manifest.json")
+    p.add_argument("--out", help="folder for the media, chat logs and manifest.json")
+    p.add_argument("--check-packages", action="store_true",
+                   help="only check that the recordings and programs it needs are installed (exit 1 if not)")
     p.add_argument("--seed", type=int, default=20240611)
     p.add_argument("--streams", type=int, default=2)
     p.add_argument("--minutes", type=float, default=30.0)
@@ -919,6 +921,8 @@ def parse_args():
     p.add_argument("--measure", action="store_true", help="print loudness around every label afterwards")
     p.add_argument("--install", action="store_true", help=f"apt-get install {PACKAGES_FILE} first")
     args = p.parse_args()
+    if not args.out and not args.check_packages:
+        p.error("--out is required")
     if args.short:
         args.streams, args.minutes = 1, 6.0
     if args.minutes < 5 or args.streams < 1:
@@ -932,6 +936,8 @@ def main():
     if args.install:
         install_packages(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     check_requirements()
+    if args.check_packages:
+        return
     os.makedirs(args.out, exist_ok=True)
     streams = [new_stream(args.seed, i, args.minutes, args.short) for i in range(args.streams)]
     workdir = tempfile.mkdtemp(prefix="hyped-corpus-")
