@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include "app/config.hpp"
 
@@ -28,6 +31,23 @@ TEST_CASE("the shipped config documents every key and equals the defaults") {
   CHECK(cfg.detector.stats_halflife_s == def.detector.stats_halflife_s);
   CHECK(cfg.detector.fft_size == def.detector.fft_size);
   CHECK(cfg.exports.edl_fps == def.exports.edl_fps);
+  CHECK(cfg.detector.audio_silence_db == def.detector.audio_silence_db);
+  CHECK(cfg.detector.audio_quiet_db == def.detector.audio_quiet_db);
+  CHECK(cfg.detector.audio_min_std_db == def.detector.audio_min_std_db);
+  CHECK(cfg.detector.audio_baseline_s == def.detector.audio_baseline_s);
+  CHECK(cfg.detector.chat_window_s == def.detector.chat_window_s);
+  CHECK(cfg.detector.chat_other_weight == def.detector.chat_other_weight);
+  CHECK(cfg.detector.chat_user_window_s == def.detector.chat_user_window_s);
+  CHECK(cfg.detector.chat_copy_min_chars == def.detector.chat_copy_min_chars);
+  CHECK(cfg.detector.chat_copies_kept == def.detector.chat_copies_kept);
+  CHECK(cfg.detector.chat_copy_window_s == def.detector.chat_copy_window_s);
+  CHECK(cfg.detector.chat_prior == def.detector.chat_prior);
+  CHECK(cfg.detector.target_per_hour == def.detector.target_per_hour);
+  CHECK(cfg.detector.rate_window_s == def.detector.rate_window_s);
+  CHECK(cfg.detector.start_threshold == def.detector.start_threshold);
+  // The defaults the file documents.
+  CHECK(def.detector.stats_halflife_s == 600.0);
+  CHECK(def.detector.chat_window_s == 10.0);
 }
 
 TEST_CASE("config values override the defaults") {
@@ -48,4 +68,66 @@ TEST_CASE("unknown keys, wrong types and bad values are errors naming the key") 
   CHECK_THROWS_WITH_AS(parse_config("threshold = 2\n", "t.toml"), doctest::Contains("threshold"), ConfigError);
   CHECK_THROWS_WITH_AS(parse_config("[audio]\nhop_s = -1\n", "t.toml"), doctest::Contains("audio.hop_s"), ConfigError);
   CHECK_THROWS_WITH_AS(parse_config("[audio\n", "t.toml"), doctest::Contains("t.toml line 1"), ConfigError);
+}
+
+TEST_CASE("every detector quality key parses into its setting") {
+  const AppConfig c = parse_config(
+      "[audio]\nsilence_db = -70\nquiet_db = 25\n"
+      "[stats]\nhalflife_s = 900\naudio_min_std_db = 2.5\naudio_baseline_s = 4.0\n"
+      "[chat]\nwindow_s = 6.0\nother_weight = 0.5\nuser_window_s = 20.0\ncopy_min_chars = 20\ncopies_kept = 2\n"
+      "copy_window_s = 45.0\nprior = 1.5\n"
+      "[fusion]\ntarget_per_hour = 12\nrate_window_s = 1800.0\nstart_threshold = 6.0\n",
+      "t.toml");
+  CHECK(c.detector.audio_silence_db == -70.0);
+  CHECK(c.detector.audio_quiet_db == 25.0);
+  CHECK(c.detector.stats_halflife_s == 900.0);
+  CHECK(c.detector.audio_min_std_db == 2.5);
+  CHECK(c.detector.audio_baseline_s == 4.0);
+  CHECK(c.detector.chat_window_s == 6.0);
+  CHECK(c.detector.chat_other_weight == 0.5);
+  CHECK(c.detector.chat_user_window_s == 20.0);
+  CHECK(c.detector.chat_copy_min_chars == 20);
+  CHECK(c.detector.chat_copies_kept == 2);
+  CHECK(c.detector.chat_copy_window_s == 45.0);
+  CHECK(c.detector.chat_prior == 1.5);
+  CHECK(c.detector.target_per_hour == 12.0);  // an integer is accepted as a number
+  CHECK(c.detector.rate_window_s == 1800.0);
+  CHECK(c.detector.start_threshold == 6.0);
+}
+
+TEST_CASE("a detector quality key of the wrong type is an error naming the key") {
+  const std::pair<const char*, const char*> keys[] = {
+      {"audio", "silence_db"},        {"audio", "quiet_db"},          {"stats", "audio_min_std_db"},
+      {"stats", "audio_baseline_s"},
+      {"chat", "other_weight"},       {"chat", "user_window_s"},      {"chat", "copy_min_chars"},
+      {"chat", "copies_kept"},        {"chat", "copy_window_s"},      {"chat", "prior"},
+      {"fusion", "target_per_hour"},  {"fusion", "rate_window_s"},    {"fusion", "start_threshold"}};
+  for (const auto& [section, key] : keys) {
+    const std::string dotted = std::string(section) + "." + key;
+    INFO(dotted);
+    const std::string text = std::string("[") + section + "]\n" + key + " = \"high\"\n";
+    CHECK_THROWS_WITH_AS(parse_config(text, "t.toml"), doctest::Contains(("'" + dotted + "' in t.toml (line 2) must be").c_str()),
+                         ConfigError);
+  }
+  // The counts are whole numbers.
+  CHECK_THROWS_WITH_AS(parse_config("[chat]\ncopies_kept = 2.5\n", "t.toml"),
+                       doctest::Contains("'chat.copies_kept' in t.toml (line 2) must be an integer"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[chat]\ncopy_min_chars = 12.0\n", "t.toml"),
+                       doctest::Contains("'chat.copy_min_chars' in t.toml (line 2) must be an integer"), ConfigError);
+  // Values the detector cannot work with name their key too.
+  CHECK_THROWS_WITH_AS(parse_config("[chat]\nprior = 0\n", "t.toml"), doctest::Contains("chat.prior"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[fusion]\nrate_window_s = 60\n", "t.toml"), doctest::Contains("fusion.rate_window_s"),
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[stats]\naudio_baseline_s = 0\n", "t.toml"),
+                       doctest::Contains("stats.audio_baseline_s"), ConfigError);
+}
+
+TEST_CASE("the removed audio and chat std floors are unknown keys") {
+  CHECK_THROWS_WITH_AS(parse_config("[stats]\naudio_min_rel_std = 0.05\n", "t.toml"),
+                       doctest::Contains("unknown key 'stats.audio_min_rel_std' in t.toml (line 2)"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[stats]\nchat_min_std = 0.5\n", "t.toml"),
+                       doctest::Contains("unknown key 'stats.chat_min_std' in t.toml (line 2)"), ConfigError);
+  const std::vector<std::string> keys = config_keys();
+  CHECK(std::find(keys.begin(), keys.end(), "stats.audio_min_rel_std") == keys.end());
+  CHECK(std::find(keys.begin(), keys.end(), "stats.chat_min_std") == keys.end());
 }
