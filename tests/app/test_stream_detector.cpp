@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <stdexcept>
@@ -80,6 +81,7 @@ void check_close(double ours, double ref, double tol) { CHECK(std::abs(ours - re
 TEST_CASE("global mode reproduces the seed's formulas within 1e-5") {
   DetectorParams p;
   p.z_mode = ZMode::Global;
+  p.target_per_hour = 0;  // the seed's picker: every crossing of the threshold
   const std::vector<double> events = {40, 95, 150};
   const auto x = synth_audio(200.3, events, 11);  // not a whole number of hops
   const auto chat = synth_chat(200.3, events, 12);
@@ -93,7 +95,7 @@ TEST_CASE("global mode reproduces the seed's formulas within 1e-5") {
     check_close(r.series[i].z_chat, seed.z_chat[i], 1e-5);
     check_close(r.series[i].score, seed.score[i], 1e-5);
   }
-  // and the picker finds every burst at its onset
+  // and the picker finds every burst at its onset (a highlight's time as its last revision placed it)
   REQUIRE(r.highlights.size() == events.size());
   for (std::size_t i = 0; i < events.size(); ++i) CHECK(std::abs(r.highlights[i].time_s - events[i]) <= 1.0);
 }
@@ -105,6 +107,7 @@ TEST_CASE("results are identical for any chunk size and tick size") {
   for (ZMode mode : {ZMode::Running, ZMode::Global}) {
     DetectorParams p;
     p.z_mode = mode;
+    p.target_per_hour = 0;  // every burst fires, so there are highlights to compare
     const DetectionResult whole = run(p, x, chat, {x.size()});
     std::mt19937 rng(mode == ZMode::Running ? 1 : 2);
     std::uniform_int_distribution<std::size_t> len(1, 40000);
@@ -121,25 +124,46 @@ TEST_CASE("results are identical for any chunk size and tick size") {
         CHECK(pieces.series[i].score == whole.series[i].score);
       }
       REQUIRE(pieces.highlights.size() == whole.highlights.size());
-      for (std::size_t i = 0; i < whole.highlights.size(); ++i)
+      for (std::size_t i = 0; i < whole.highlights.size(); ++i) {
         CHECK(pieces.highlights[i].time_s == whole.highlights[i].time_s);
+        CHECK(pieces.highlights[i].score == whole.highlights[i].score);
+        CHECK(pieces.highlights[i].revision == whole.highlights[i].revision);
+      }
     }
     CHECK(whole.highlights.size() == 2);
   }
 }
 
-TEST_CASE("running mode fires on each burst as it arrives, after warm-up") {
+TEST_CASE("running mode fires on each burst as it arrives, after warm-up, and revises it as it grows") {
   DetectorParams p;
+  p.target_per_hour = 0;  // every crossing of the threshold: three equal bursts all fire
   const std::vector<double> events = {30, 90, 160, 230};  // the first is inside the 60 s warm-up
   const auto x = synth_audio(260, events, 31);
-  std::vector<double> fired;
+  std::vector<Highlight> fired, revised;
   StreamDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(synth_chat(260, events, 32), p));
-  d.on_highlight = [&](const Highlight& h) { fired.push_back(h.time_s); };
+  d.on_highlight = [&](const Highlight& h) { (h.revision == 0 ? fired : revised).push_back(h); };
   d.push(x);
   const DetectionResult r = d.finish();
   REQUIRE(fired.size() == 3);
-  for (std::size_t i = 0; i < 3; ++i) CHECK(std::abs(fired[i] - events[i + 1]) <= 1.0);
-  CHECK(r.highlights.size() == 3);
+  const double lookahead_s = p.chat_lookahead_hops() * p.hop_s;  // the centred box sees chat this early
+  for (std::size_t i = 0; i < 3; ++i) {
+    INFO(i);
+    CHECK(fired[i].id == static_cast<int>(i) + 1);
+    // It fires as the first signs cross the threshold: at most the box's look-ahead (+ a hop) before
+    // the chat that starts 1 s after the burst, and no later than the burst's loud onset.
+    CHECK(fired[i].time_s >= events[i + 1] + 1.0 - lookahead_s - p.hop_s);
+    CHECK(fired[i].time_s <= events[i + 1] + p.hop_s);
+  }
+  CHECK(!revised.empty());  // the loud onset comes on top of the chat that crossed first
+  for (const Highlight& h : revised) CHECK(h.id <= 3);
+  // The result holds each highlight as its last revision told it: the peak score, and the time where
+  // the burst began.
+  REQUIRE(r.highlights.size() == 3);
+  for (std::size_t i = 0; i < 3; ++i) {
+    CHECK(r.highlights[i].id == fired[i].id);
+    CHECK(r.highlights[i].score >= fired[i].score);
+    CHECK(std::abs(r.highlights[i].time_s - events[i + 1]) <= 1.0);
+  }
   CHECK(r.series.empty());  // running mode keeps no history unless asked
   CHECK(r.frames == 519);
   CHECK(r.duration_s == doctest::Approx(260.0));
@@ -148,12 +172,15 @@ TEST_CASE("running mode fires on each burst as it arrives, after warm-up") {
 TEST_CASE("chat fed as it arrives scores the same as a trailing chat series") {
   DetectorParams p;
   p.chat_centred = false;  // what live runs: no look-ahead
+  p.target_per_hour = 0;   // every burst fires, so there are highlights to compare
   const std::vector<double> events = {90, 160, 230};
   const auto x = synth_audio(260, events, 51);
   const auto chat = synth_chat(260, events, 52);
 
   StreamDetector series(p, make_cpu_backend(p, 1), ChatRateSeries(chat, p), 64);
   series.keep_series(true);
+  std::vector<Highlight> want_sent;  // every highlight and revision
+  series.on_highlight = [&](const Highlight& h) { want_sent.push_back(h); };
   series.push(x);
   const DetectionResult want = series.finish();
 
@@ -178,15 +205,26 @@ TEST_CASE("chat fed as it arrives scores the same as a trailing chat series") {
 
   REQUIRE(got.series.size() == want.series.size());
   for (std::size_t f = 0; f < got.series.size(); ++f) CHECK(got.series[f].chat_rate == want.series[f].chat_rate);
-  REQUIRE(got.highlights.size() == want.highlights.size());
-  for (std::size_t i = 0; i < got.highlights.size(); ++i) CHECK(got.highlights[i].time_s == want.highlights[i].time_s);
-  CHECK(got.highlights.size() == 3);
+  REQUIRE(got.highlights.size() == want_sent.size());
+  for (std::size_t i = 0; i < got.highlights.size(); ++i) {
+    CHECK(got.highlights[i].id == want_sent[i].id);
+    CHECK(got.highlights[i].revision == want_sent[i].revision);
+    CHECK(got.highlights[i].time_s == want_sent[i].time_s);
+    CHECK(got.highlights[i].score == want_sent[i].score);
+  }
+  // Every burst fired (background chat may fire too: every crossing counts here), placed at its onset.
+  for (double e : events) {
+    INFO(e);
+    CHECK(std::any_of(want.highlights.begin(), want.highlights.end(),
+                      [e](const Highlight& h) { return std::abs(h.time_s - e) <= 2.0; }));
+  }
   REQUIRE(asked.size() == got.series.size());  // once per frame, in order
   for (std::size_t i = 0; i < asked.size(); ++i) CHECK(asked[i] == static_cast<long long>(i));
 }
 
 TEST_CASE("running mode's centred box looks ahead into the chat log as the seed's conv1d does") {
-  DetectorParams p;  // running z-scores, centred chat box: replay's defaults
+  DetectorParams p;       // running z-scores, centred chat box: replay's defaults
+  p.target_per_hour = 0;  // every burst fires
   const std::vector<double> events = {90, 160};
   const auto x = synth_audio(200, events, 61);
   const auto chat = synth_chat(200, events, 62);
