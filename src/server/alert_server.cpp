@@ -174,7 +174,8 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
       same->highlight = h;
       same->wall = wall;
     } else {
-      ++s.metrics.alerts[channel];
+      // A revision whose highlight has left the history is kept as it is, but it is no new alert.
+      if (h.revision == 0) ++s.metrics.alerts[channel];
       s.history.push_back({channel, h, wall});
       while (s.history.size() > s.opt.history_limit) s.history.pop_front();
     }

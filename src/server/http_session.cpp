@@ -70,6 +70,7 @@ double r3(double v) { return std::round(v * 1000.0) / 1000.0; }
 ordered_json highlight_json(const StoredHighlight& s) {
   const Highlight& h = s.highlight;
   return {{"channel", s.channel},         {"id", h.id},
+          {"revision", h.revision},       // a revision replaced what was first sent for the id
           {"time_s", r3(h.time_s)},       {"start_s", r3(h.start_s)},
           {"end_s", r3(h.end_s)},         {"score", r3(h.score)},
           {"audio_z", r3(h.audio_z)},     {"chat_z", r3(h.chat_z)},

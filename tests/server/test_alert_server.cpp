@@ -4,7 +4,9 @@
 #include <atomic>
 #include <chrono>
 #include <numeric>
+#include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "server/alert_server.hpp"
@@ -350,4 +352,66 @@ TEST_CASE("resume points parse from CHANNEL:ID lists or give a reason") {
     CHECK_MESSAGE(!e.error.empty(), bad);
     CHECK(e.last_id.empty());
   }
+}
+
+TEST_CASE("a revision replaces its highlight in the history and reaches websocket clients with its revision") {
+  AlertServer server(loopback());
+  server.start();
+  test::WsClient client(server.port());
+  server.publish_highlight("a", make_highlight(1, 100, 3.0f));
+  server.publish_highlight("b", make_highlight(1, 105, 3.0f));  // the same id on another channel
+  server.publish_highlight("a", make_highlight(2, 200, 3.5f));
+  Highlight better = make_highlight(1, 104, 6.0f);  // stronger evidence for a's first, placed later
+  better.revision = 1;
+  better.reasons = {"audio", "chat"};
+  server.publish_highlight("a", better);
+
+  // Clients hear everything as it comes: the revision is news.
+  const std::vector<std::tuple<std::string, int, int>> sent = {{"a", 1, 0}, {"b", 1, 0}, {"a", 2, 0}, {"a", 1, 1}};
+  for (const auto& [channel, id, revision] : sent) {
+    const auto m = client.read_json();
+    INFO(m.dump());
+    CHECK(m["type"] == "highlight");
+    CHECK(m["channel"] == channel);
+    CHECK(m["id"] == id);
+    CHECK(m["revision"] == revision);
+  }
+
+  // The history holds each highlight once, as last told, where it first came.
+  const auto j = nlohmann::json::parse(test::http_get(server.port(), "/api/highlights").body);
+  REQUIRE(j["highlights"].size() == 3);
+  const auto& a1 = j["highlights"][0];
+  CHECK(a1["channel"] == "a");
+  CHECK(a1["id"] == 1);
+  CHECK(a1["revision"] == 1);
+  CHECK(a1["score"] == 6.0);
+  CHECK(a1["time_s"] == 104.0);
+  CHECK(a1["reasons"] == nlohmann::json::array({"audio", "chat"}));
+  CHECK(j["highlights"][1]["channel"] == "b");  // b's highlight 1 is not a's
+  CHECK(j["highlights"][1]["revision"] == 0);
+  CHECK(j["highlights"][1]["score"] == 3.0);
+  CHECK(j["highlights"][2]["id"] == 2);
+
+  // Alerts count highlights, not revisions.
+  const std::string metrics = test::http_get(server.port(), "/metrics").body;
+  CHECK(metrics.find("hyped_alerts_total{channel=\"a\"} 2\n") != std::string::npos);
+  CHECK(metrics.find("hyped_alerts_total{channel=\"b\"} 1\n") != std::string::npos);
+}
+
+TEST_CASE("a revision of a highlight that has left the history is kept but not counted as an alert") {
+  ServerOptions opt = loopback();
+  opt.history_limit = 2;
+  AlertServer server(opt);
+  server.start();
+  for (int id = 1; id <= 3; ++id) server.publish_highlight("a", make_highlight(id, 40.0 * id, 3));  // 1 leaves
+  Highlight late = make_highlight(1, 41, 5);
+  late.revision = 1;
+  server.publish_highlight("a", late);
+  const auto j = nlohmann::json::parse(test::http_get(server.port(), "/api/highlights").body);
+  REQUIRE(j["highlights"].size() == 2);
+  CHECK(j["highlights"][0]["id"] == 3);
+  CHECK(j["highlights"][1]["id"] == 1);
+  CHECK(j["highlights"][1]["revision"] == 1);
+  const std::string metrics = test::http_get(server.port(), "/metrics").body;
+  CHECK(metrics.find("hyped_alerts_total{channel=\"a\"} 3\n") != std::string::npos);
 }

@@ -5,6 +5,9 @@
 #include <mutex>
 #include <numeric>
 #include <set>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "fanout_clients.hpp"
 #include "server/alert_server.hpp"
@@ -149,6 +152,79 @@ TEST_CASE("the webhook receiver gets each highlight once, after retries on serve
   const std::string metrics = test::http_get(server.port(), "/metrics").body;
   CHECK(metrics.find("hyped_webhook_deliveries_total{result=\"ok\"} 3\n") != std::string::npos);
   CHECK(metrics.find("hyped_webhook_deliveries_total{result=\"retry\"} 3\n") != std::string::npos);
+  server.stop();
+  stop = true;
+  test::tcp::socket poke(ioc);
+  boost::system::error_code ec;
+  poke.connect(acc.local_endpoint(), ec);
+  receiver.join();
+}
+
+TEST_CASE("webhooks receive each highlight once, as it fires, and never its revisions") {
+  // A loopback HTTP receiver that accepts everything and keeps what it was sent.
+  test::net::io_context ioc;
+  test::tcp::acceptor acc(ioc, {test::net::ip::make_address("127.0.0.1"), 0});
+  std::mutex mu;
+  std::vector<nlohmann::json> bodies;
+  std::atomic<bool> stop{false};
+  std::thread receiver([&] {
+    while (!stop) {
+      test::tcp::socket s(ioc);
+      boost::system::error_code ec;
+      acc.accept(s, ec);
+      if (ec || stop) break;
+      test::beast::flat_buffer buf;
+      test::http::request<test::http::string_body> req;
+      test::http::read(s, buf, req, ec);
+      if (ec) continue;
+      {
+        std::lock_guard lock(mu);
+        bodies.push_back(nlohmann::json::parse(req.body()));
+      }
+      test::http::response<test::http::string_body> res{test::http::status::ok, 11};
+      res.prepare_payload();
+      test::http::write(s, res, ec);
+    }
+  });
+
+  ServerOptions opt;
+  opt.port = 0;
+  opt.webhooks = {"http://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/hook"};
+  AlertServer server(opt);
+  server.start();
+  test::WsClient client(server.port());
+  server.publish_highlight("chan", numbered(1));
+  Highlight revised = numbered(1);
+  revised.revision = 1;
+  revised.score = 7.0f;
+  server.publish_highlight("chan", revised);
+  server.publish_highlight("chan", numbered(2));
+  revised.revision = 2;
+  revised.score = 9.0f;
+  server.publish_highlight("chan", revised);
+  // The websocket client hears all four; by the last, every webhook has been queued behind it.
+  for (int want_revision : {0, 1, 0, 2}) CHECK(client.read_json()["revision"] == want_revision);
+  for (int i = 0; i < 300; ++i) {
+    {
+      std::lock_guard lock(mu);
+      if (bodies.size() >= 2) break;
+    }
+    std::this_thread::sleep_for(10ms);
+  }
+  std::this_thread::sleep_for(200ms);  // time for a revision's delivery to show up, were one sent
+  {
+    std::lock_guard lock(mu);
+    REQUIRE(bodies.size() == 2);
+    std::set<int> ids;
+    for (const auto& b : bodies) {
+      CHECK(b["revision"] == 0);
+      CHECK(b["score"] == 3.5);
+      ids.insert(b["id"].get<int>());
+    }
+    CHECK(ids == std::set<int>{1, 2});
+  }
+  const std::string metrics = test::http_get(server.port(), "/metrics").body;
+  CHECK(metrics.find("hyped_webhook_deliveries_total{result=\"ok\"} 2\n") != std::string::npos);
   server.stop();
   stop = true;
   test::tcp::socket poke(ioc);
