@@ -77,7 +77,7 @@ const std::string& overlay_page() {
       let m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
       if (m.type === "score") showScore(m.score);
-      else if (m.type === "highlight") { showScore(m.score); toast(m); }
+      else if (m.type === "highlight") { showScore(m.score); if (!m.revision) toast(m); }
     };
     ws.onclose = () => {
       status.textContent = "reconnecting";
