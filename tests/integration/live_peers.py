@@ -21,9 +21,14 @@ HYPED = os.environ.get("HYPED_BIN", "build/src/app/hyped")
 TOOLS = os.environ.get("HYPED_TOOLS", os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
 
 # Short warm-up and half-life so a 40 s stream is enough (defaults: 60 s and 300 s).
+# Short streams with bursts of one strength: every crossing of the threshold fires (target_per_hour 0).
+# The default rate would let a young channel fire only on bursts stronger than its typical one
+# (core/peak_picker.hpp); these tests are about following streams, the rate has its own.
 TEST_CONFIG = """[stats]
 warmup_s = 8.0
 halflife_s = 15.0
+[fusion]
+target_per_hour = 0.0
 [peaks]
 refractory_s = 8.0
 """
