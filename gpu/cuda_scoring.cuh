@@ -55,7 +55,7 @@ __device__ inline void score_running_dev(HopFeatures& h, FeatureStatsDev& st, co
     running_push(st.audio, jump, p.alpha);
     running_push(st.audio_recent, level, p.audio_alpha);
   }
-  const double count = static_cast<double>(h.chat_rate) * p.chat_window_s;
+  const double count = fmax(0.0, static_cast<double>(h.chat_rate) * p.chat_window_s);
   h.z_chat = st.chat.n == 0 ? 0.0f : static_cast<float>(chat_surprise_dev(count, st.chat.mean, p.chat_prior));
   running_push(st.chat, count, p.alpha);
   h.z_flux = running_z(h.flux, st.flux, p.spectral_min_rel_std * fabs(st.flux.mean), p.z_eps, p.alpha);

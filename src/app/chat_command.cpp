@@ -98,8 +98,11 @@ std::unique_ptr<TwitchChatClient> make_live_chat(const AppConfig& cfg,
     if (line.kind == ChatLineKind::ClearChat || line.kind == ChatLineKind::ClearMsg) return;
     const auto it = streams->find(std::string(line.channel));
     if (it == streams->end()) return;
-    const auto when = line.sent_ms ? SysClock::time_point(std::chrono::milliseconds(*line.sent_ms)) : SysClock::now();
-    const double t_s = std::chrono::duration<double>(when.time_since_epoch()).count();
+    const auto now = SysClock::now();
+    const auto when = line.sent_ms ? SysClock::time_point(std::chrono::milliseconds(*line.sent_ms)) : now;
+    // The weigher's clock: a timestamp a minute or more off the local one is wrong, not late.
+    const bool sane = when - now < std::chrono::minutes(1) && now - when < std::chrono::minutes(1);
+    const double t_s = std::chrono::duration<double>((sane ? when : now).time_since_epoch()).count();
     add(it->second, when,
         weighers->at(it->second).weigh(t_s, line.user, line.text, line.emotes, line.kind == ChatLineKind::Event));
   };

@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <type_traits>
@@ -214,7 +216,8 @@ void read_channel_overrides(AppConfig& cfg, const toml::node& node, const std::s
       if (key.str() != "target_per_hour")
         throw ConfigError("unknown key " + where_of(name, value, dotted) + ": a channel may set target_per_hour");
       const auto v = value.value<double>();
-      if (!v || value.is_boolean() || *v < 0) throw ConfigError(where_of(name, value, dotted) + " must be a number >= 0");
+      if (!v || value.is_boolean() || !(*v >= 0 && std::isfinite(*v)))
+        throw ConfigError(where_of(name, value, dotted) + " must be a number >= 0");
       cfg.channel_target_per_hour[std::string(channel.str())] = *v;
     }
   }
@@ -276,6 +279,11 @@ AppConfig parse_config(const std::string& text, const std::string& name) {
     if (url.rfind("http://", 0) != 0) throw ConfigError(name + ": server.webhooks: '" + url + "' must be an http:// URL");
   try {
     validate(cfg.detector);
+    for (const auto& [channel, n] : cfg.channel_target_per_hour) {
+      DetectorParams p = cfg.detector;
+      p.target_per_hour = n;
+      validate(p);
+    }
   } catch (const std::invalid_argument& e) {
     throw ConfigError(name + ": " + e.what());
   }

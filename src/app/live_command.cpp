@@ -49,7 +49,27 @@ int run_live(const LiveOptions& opt) {
   LiveSessionOptions so;
   so.detector = cfg.detector;
   if (opt.per_hour) so.detector.target_per_hour = *opt.per_hour;
-  so.target_per_hour = cfg.channel_target_per_hour;
+  // [channel.NAME]: a Twitch login in any case, or a --url as given; one that names nothing followed is
+  // most likely a typo.
+  for (const auto& [name, n] : cfg.channel_target_per_hour) {
+    const bool url = std::find(opt.urls.begin(), opt.urls.end(), name) != opt.urls.end();
+    std::string key = name;
+    if (!url) {
+      try {
+        key = normalize_twitch_login(name);
+      } catch (const std::invalid_argument&) {
+      }
+    }
+    const bool followed = url || std::any_of(opt.channels.begin(), opt.channels.end(), [&](const std::string& c) {
+      try {
+        return normalize_twitch_login(c) == key;
+      } catch (const std::invalid_argument&) {
+        return false;
+      }
+    });
+    if (!followed) spdlog::warn("config: [channel.{}] names no channel being followed", name);
+    so.target_per_hour[key] = n;
+  }
   so.record_dir = opt.record_dir;
   so.ca_file = opt.ca_file;
   so.gql_url = opt.gql_url;

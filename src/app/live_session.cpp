@@ -360,6 +360,7 @@ struct LiveSession::Impl {
       if (n > 0) detector->process();
       if (n == 0 && ingest_done.load() && audio.size_approx() == 0) break;
     }
+    detector->finish();  // the last whole hops, and revisions still waiting for their peak
   }
 
   void push_chat(const std::string& channel, double t, bool wall, float weight) {

@@ -115,11 +115,15 @@ void MultiStreamDetector::pick(Lane& l, long long frame, const HopFeatures& f) {
 
 void MultiStreamDetector::finish() {
   process();
-  if (p_.z_mode != ZMode::Global) return;
   for (Lane& l : lanes_) {
-    trim_chat_at_end(l);
-    backend_->score_global(l.series);
-    for (std::size_t f = 0; f < l.series.size(); ++f) pick(l, static_cast<long long>(f), l.series[f]);
+    if (p_.z_mode == ZMode::Global) {
+      trim_chat_at_end(l);
+      backend_->score_global(l.series);
+      for (std::size_t f = 0; f < l.series.size(); ++f) pick(l, static_cast<long long>(f), l.series[f]);
+    }
+    // A stream that ended while its last highlight was still growing: its revision goes out now.
+    if (auto hl = l.picker.flush())
+      if (l.io.on_highlight) l.io.on_highlight(*hl);
   }
 }
 

@@ -49,7 +49,8 @@ class MultiStreamDetector {
   // as that takes (replay waits for max_tick_hops: fewer, larger ticks).
   void process(int min_blocks = 1);
   // After the last push: scores what is left (a trailing partial hop is dropped, as the seed's unfold
-  // does) and, in global mode, each stream's whole series, picking its peaks.
+  // does) and, in global mode, each stream's whole series, picking its peaks; then sends the revisions
+  // still waiting for their peak to pass.
   void finish();
 
   // Keep every frame's features of a stream (always done in global mode, which needs them).

@@ -127,7 +127,9 @@ int run_replay(const ReplayOptions& opt) {
   // target_per_hour × hours), so a VOD gets its best moments wherever they cluster; live spreads its
   // highlights over time, as it cannot know what is still to come.
   const DetectorParams live_params = cfg.detector;
-  const bool select = !opt.keep_all && live_params.target_per_hour > 0 && live_params.z_mode == ZMode::Running;
+  // A served replay stands in for a live stream: its clients get what live detection would send.
+  const bool select = !opt.keep_all && opt.serve.empty() && live_params.target_per_hour > 0 &&
+                      live_params.z_mode == ZMode::Running;
   if (select) cfg.detector.target_per_hour *= kReplayOversample;
   const ExportFormat format = opt.format ? parse_export_format(*opt.format)
                                          : (opt.out.empty() ? ExportFormat::Json : export_format_for_path(opt.out));

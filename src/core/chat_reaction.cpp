@@ -7,7 +7,15 @@
 namespace hyped {
 namespace {
 
-bool is_space(std::uint32_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x3000; }
+bool is_space(std::uint32_t c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == 0x3000 || c == 0x2800;  // U+2800: blank braille
+}
+
+// Invisible code points chat clients append to get a repeated line past Twitch's duplicate filter
+// (combining grapheme joiner, zero-width spaces and joiners, word joiner, BOM, tag characters).
+bool is_ignorable(std::uint32_t c) {
+  return c == 0x034F || (c >= 0x200B && c <= 0x200D) || c == 0x2060 || c == 0xFEFF || (c >= 0xE0000 && c <= 0xE007F);
+}
 
 // UTF-8 to code points; a byte that starts no valid sequence is one code point of its own.
 std::vector<std::uint32_t> code_points(std::string_view s) {
@@ -46,6 +54,7 @@ bool is_reaction(std::string_view text) {
   const std::vector<std::uint32_t> cps = code_points(text);
   std::vector<std::vector<std::uint32_t>> words(1);
   for (std::uint32_t c : cps) {
+    if (is_ignorable(c)) continue;
     if (!is_space(c)) words.back().push_back(c);
     else if (!words.back().empty()) words.emplace_back();
   }
@@ -71,6 +80,10 @@ void ChatReactionWeigher::forget_before(double t_s) {
 }
 
 float ChatReactionWeigher::weigh(double t_s, std::string_view user, std::string_view text, float extra) {
+  // Lines must come in time order; one that does not is taken as of the latest seen, so the windows
+  // stay sorted and keep forgetting.
+  if (!(t_s >= last_t_)) t_s = last_t_;
+  last_t_ = t_s;
   forget_before(t_s);
   if (!user.empty() && last_counted_.count(std::string(user))) return 0.0f;
   const bool reaction = is_reaction(text);

@@ -14,10 +14,12 @@ namespace hyped {
 
 // A reaction: at most three characters ("W", "GG", "+2", "哈哈"), one unit of up to three characters
 // repeated ("7777", "ㅋㅋㅋㅋ", "LULLULLUL", "!!!!"), or one word repeated ("KEKW KEKW"). Characters
-// are Unicode code points (UTF-8 input; invalid bytes count one each).
+// are Unicode code points (UTF-8 input; invalid bytes count one each); invisible ones that chat
+// clients append to repeat a line are ignored.
 bool is_reaction(std::string_view text);
 
-// Weighs a channel's chat lines, which must come in time order (ties in any order):
+// Weighs a channel's chat lines, which must come in time order (ties in any order; a line older than
+// the latest is taken as of the latest):
 //   0                    a user's second line within chat.user_window_s (each person counts once),
 //   0                    a copy of a long line (≥ chat.copy_min_chars) beyond the first
 //                        chat.copies_kept within chat.copy_window_s (raids, copypasta),
@@ -36,6 +38,7 @@ class ChatReactionWeigher {
   std::unordered_map<std::string, double> last_counted_;  // user → when their line last counted
   std::unordered_map<std::string, int> copies_;           // long line → copies in the window
   std::deque<std::pair<double, std::string>> users_seen_, lines_seen_;  // in time order, for forgetting
+  double last_t_ = -1e300;
 };
 
 }  // namespace hyped

@@ -1,5 +1,7 @@
 #include "core/detector_params.hpp"
 
+#include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace hyped {
@@ -11,6 +13,11 @@ void require(bool ok, const char* what) {
 }  // namespace
 
 void validate(const DetectorParams& p) {
+  for (const double v : {p.hop_s, p.frame_s, p.stats_halflife_s, p.warmup_s, p.audio_min_std_db, p.audio_baseline_s,
+                         p.audio_silence_db, p.audio_quiet_db, p.chat_window_s, p.chat_other_weight,
+                         p.chat_user_window_s, p.chat_copy_window_s, p.chat_prior, p.threshold, p.target_per_hour,
+                         p.rate_window_s, p.start_threshold, p.reason_z, p.refractory_s, p.pre_s, p.post_s})
+    require(std::isfinite(v), "detector settings must be finite numbers");
   require(p.sample_rate_hz >= 1000 && p.sample_rate_hz <= 192000, "audio.sample_rate_hz must be in [1000, 192000]");
   require(p.hop_s > 0 && p.hop_len() >= 1, "audio.hop_s must be positive");
   require(p.frame_s >= p.hop_s, "audio.frame_s must be at least audio.hop_s");
@@ -31,10 +38,12 @@ void validate(const DetectorParams& p) {
   require(p.chat_prior > 0, "chat.prior must be positive");
   require(p.w_audio >= 0 && p.w_chat >= 0 && p.w_flux >= 0 && p.w_hf >= 0, "fusion weights must not be negative");
   require(p.threshold > 0, "fusion.threshold must be positive");
-  require(p.target_per_hour >= 0, "fusion.target_per_hour must not be negative");
-  require(p.rate_window_s >= 600, "fusion.rate_window_s must be at least 600");
+  require(p.target_per_hour >= 0 && p.target_per_hour <= 3600.0 / std::max(p.refractory_s, p.hop_s),
+          "fusion.target_per_hour must be in [0, 3600 / peaks.refractory_s]");
+  require(p.rate_window_s >= 600 && p.rate_window_s <= 7 * 86400.0, "fusion.rate_window_s must be in [600, 604800]");
   require(p.start_threshold >= 0, "fusion.start_threshold must not be negative");
   require(p.refractory_s >= 0 && p.pre_s >= 0 && p.post_s >= 0, "peaks times must not be negative");
+  require(p.refractory_s <= 3600, "peaks.refractory_s must be at most 3600");
 }
 
 const char* to_string(ZMode m) { return m == ZMode::Global ? "global" : "running"; }

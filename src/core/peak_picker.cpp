@@ -99,7 +99,8 @@ void RateThreshold::update(double t_s) {
   value_ = std::max(p_.threshold, level);
 }
 
-PeakPicker::PeakPicker(const DetectorParams& p) : p_(p), rate_(p) {}
+PeakPicker::PeakPicker(const DetectorParams& p)
+    : p_(p), rate_(p), refractory_frames_(std::max(1LL, std::llround(p.refractory_s / p.hop_s))) {}
 
 double PeakPicker::threshold() const { return rate_.value(); }
 
@@ -124,11 +125,7 @@ std::optional<Highlight> PeakPicker::revise(const HopFeatures& h, bool closing) 
     if (!closing) return std::nullopt;
   }
   // Sent once the peak has passed (the score fell from it) or the period ends.
-  if (!o.pending) return std::nullopt;
-  o.pending = false;
-  ++o.best.revision;
-  o.sent = o.best;
-  return o.best;
+  return flush();
 }
 
 std::optional<Highlight> PeakPicker::push(long long frame, const HopFeatures& h) {
@@ -138,11 +135,13 @@ std::optional<Highlight> PeakPicker::push(long long frame, const HopFeatures& h)
   // any change into a spike): they fire nothing, and must not set the channel's range either.
   if (p_.z_mode != ZMode::Running || t >= p_.warmup_s) rate_.push(t, h.score);
   const bool above = h.score >= threshold;
-  const bool rising = above && !above_;
-  above_ = above;
+  // Rising through the threshold as it is now: a threshold that falls under a steady score is no rise.
+  const bool rising = above && prev_score_ < threshold;
+  prev_score_ = h.score;
   if (open_) {
-    const double since = t - open_->fired_s;
-    if (since < p_.refractory_s) return revise(h, since + p_.hop_s >= p_.refractory_s);
+    // Counted in frames, so the last frame of the period is always seen as the last.
+    const long long since = frame - open_->fired_frame;
+    if (since < refractory_frames_) return revise(h, since + 1 >= refractory_frames_);
     last_peak_ = open_->best.score;
     open_.reset();
   }
@@ -160,8 +159,17 @@ std::optional<Highlight> PeakPicker::push(long long frame, const HopFeatures& h)
   hl.chat_z = h.z_chat;
   hl.chat_rate = h.chat_rate;
   hl.reasons = reasons_for(h, p_);
-  open_ = Open{hl, hl, t, false, {h.score}};
+  open_ = Open{hl, hl, t, frame, false, {h.score}};
   return hl;
+}
+
+std::optional<Highlight> PeakPicker::flush() {
+  if (!open_ || !open_->pending) return std::nullopt;
+  Open& o = *open_;
+  o.pending = false;
+  ++o.best.revision;
+  o.sent = o.best;
+  return o.best;
 }
 
 }  // namespace hyped

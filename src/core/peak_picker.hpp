@@ -52,6 +52,8 @@ class PeakPicker {
   // Frames must come in order, one per hop. Returns a new highlight (revision 0) or a revision of the
   // last one (same id, revision 1, 2, …), sent once a stronger peak has passed.
   std::optional<Highlight> push(long long frame, const HopFeatures& h);
+  // At the end of a stream: the revision still waiting for its peak to pass, if any.
+  std::optional<Highlight> flush();
   double threshold() const;
 
  private:
@@ -59,7 +61,8 @@ class PeakPicker {
 
   DetectorParams p_;
   RateThreshold rate_;
-  bool above_ = false;
+  long long refractory_frames_;
+  float prev_score_ = 0;
   float last_peak_ = 0;  // peak score of the last highlight whose period has ended
   int next_id_ = 1;
   // The highlight still within its refractory period, with the best evidence seen for it.
@@ -67,6 +70,7 @@ class PeakPicker {
     Highlight sent;           // as last sent
     Highlight best;           // with the strongest frame so far
     double fired_s = 0;       // when it first fired
+    long long fired_frame = 0;
     bool pending = false;     // best beats what was sent
     std::vector<float> scores;  // every frame's score since it fired
   };

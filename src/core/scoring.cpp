@@ -54,7 +54,8 @@ void score_running(HopFeatures& h, FeatureStats& st, const DetectorParams& p) {
     st.audio.push(jump);
     st.audio_recent.push(level);
   }
-  const double count = static_cast<double>(h.chat_rate) * p.chat_window_s;
+  // Negative keyword weights can pull a window below zero: it then counts as nothing said.
+  const double count = std::max(0.0, static_cast<double>(h.chat_rate) * p.chat_window_s);
   h.z_chat = st.chat.count() == 0
                  ? 0.0f
                  : static_cast<float>(chat_surprise(count, st.chat.mean(), p.chat_prior));
