@@ -3,6 +3,7 @@
 and a bot sending PRIVMSG bursts at known times; a loopback stand-in for Twitch's dialect (tmi-sent-ts,
 emotes, USERNOTICE, CLEARCHAT, RECONNECT, malformed lines, a silent connection); and a recorded session
 replayed by `hyped replay` to the same detections."""
+import concurrent.futures
 import json
 import os
 import queue
@@ -21,10 +22,14 @@ HYPED = os.environ.get("HYPED_BIN", "build/src/app/hyped")
 HOP_S = 0.5
 
 # Short warm-up and memory so a 30 s session can show detections; chat closes hops 0.5 s after they end.
+# Every crossing of the threshold fires (target_per_hour 0): a 30 s session is a young channel, whose
+# rate would fire only on bursts stronger than its typical one.
 CONFIG = """
 [stats]
 warmup_s = 4.0
 halflife_s = 3.0
+[fusion]
+target_per_hour = 0.0
 [peaks]
 refractory_s = 5.0
 [chat]
@@ -88,6 +93,15 @@ def bin_of(t_s):
     return int((t_s - 0.25) // HOP_S)
 
 
+def as_last_told(highlights):
+    """Each highlight as its last revision told it (revisions share the id), in order of id."""
+    last = {}
+    for h in highlights:
+        if h["id"] not in last or h.get("revision", 0) >= last[h["id"]].get("revision", 0):
+            last[h["id"]] = h
+    return [last[i] for i in sorted(last)]
+
+
 @unittest.skipUnless(chat_peers.InspIRCd.available(), "inspircd is not installed (Debian package inspircd)")
 class RealIrcServer(unittest.TestCase):
     """InspIRCd refuses twitch.tv/* capabilities; time comes from the server-time tag."""
@@ -113,6 +127,15 @@ class RealIrcServer(unittest.TestCase):
         duration = 30.0
         bot = chat_peers.IrcBot(server.port, "bot")
         bot.join("hype", "calm")
+        # A burst is 25 people saying one line each: one person's 25 lines count once (core/chat_reaction.hpp).
+        def join_fans():  # side by side: the server takes a second to register each
+            def fan(i):
+                bot = chat_peers.IrcBot(server.port, f"fan{i:02d}")
+                bot.join("hype")
+                return bot
+            with concurrent.futures.ThreadPoolExecutor(25) as pool:
+                return list(pool.map(fan, range(25)))
+        fans = join_fans()
         chat = HypedChat("hype", "#Calm", "--host", "127.0.0.1", "--port", str(server.tls_port), "--ca-file", server.ca,
                          "--config", self.config, "--record", record, "--duration", str(duration))
         joined = set()
@@ -127,8 +150,11 @@ class RealIrcServer(unittest.TestCase):
             if not 0.1 <= phase <= 0.4:  # too near a hop's edge to know which hop the server stamps: wait
                 time.sleep((0.25 - phase) % HOP_S)
             b = bin_of(chat.session_time())
-            for i in range(n):
-                bot.say(channel, f"{text} {i}")
+            if n == 1:
+                bot.say(channel, f"{text} 0")
+            else:  # one line from each of n fans
+                for fan in fans[:n]:
+                    fan.say(channel, text)
             sent[channel][b] = sent[channel].get(b, 0) + n
 
         # Steady chat once a second in both channels, at hop centres (far from bin edges); bursts of 25 in
@@ -157,9 +183,12 @@ class RealIrcServer(unittest.TestCase):
                 while rejoined != {"hype", "calm"}:
                     rejoined.add(chat.wait(lambda j: j["type"] == "irc" and j["event"] == "joined")["detail"])
                 rejoin_s = chat.session_time() - restarted_at
+                fans = join_fans()
             t += 1.0
         lines = chat.finish()
         bot.close()
+        for fan in fans:
+            fan.close()
         self.assertEqual(chat.proc.returncode, 0, chat.stderr)
 
         # Reconnected and re-joined both channels within 5 s of the restart.
@@ -180,11 +209,16 @@ class RealIrcServer(unittest.TestCase):
         self.assertEqual(len(burst_hops), 2)
         for h in burst_hops:
             self.assertEqual(h["keywords"], 25)
-            self.assertEqual(h["weight"], 50.0)  # 25 · (1 + LUL 1.0)
-            self.assertEqual(h["chatters"], 1)
+            self.assertEqual(h["weight"], 50.0)  # 25 people · (a reaction's 1 + LUL 1.0)
+            self.assertEqual(h["chatters"], 25)
+        # The steady line is one person's sentence-like "hi 0": other_weight 0.25, once per 10 s.
+        steady = [h["weight"] for h in of_type(lines, "hop", "calm") if h["messages"] == 1]
+        self.assertGreater(len(steady), 10)
+        self.assertEqual(sorted(set(steady)), [0.0, 0.25])
+        self.assertLessEqual(steady.count(0.25), 3)  # the server restart leaves ~26 s: at most 3 windows of 10 s
 
         # The detector flags both bursts in #hype and nothing in the steady #calm.
-        hype = of_type(lines, "highlight", "hype")
+        hype = as_last_told(of_type(lines, "highlight", "hype"))
         self.assertEqual(len(hype), 2, hype)
         for hl, burst in zip(hype, bursts):
             self.assertLessEqual(abs(hl["time_s"] - burst), 1.0, hype)
@@ -265,7 +299,9 @@ class TwitchDialect(unittest.TestCase):
         self.assertEqual(hop["hop"], bin_of(2.5))
         self.assertEqual((hop["messages"], hop["events"], hop["emotes"], hop["chatters"], hop["cleared"], hop["keywords"]),
                          (3, 1, 3, 4, 1, 1))
-        self.assertEqual(hop["weight"], 3 + 3 * 0.5 + 1.0 + 2.0)  # messages + emotes + LUL + the gift (event_weight)
+        # alice's and carl's sentences count other_weight (0.25) each, bob's LUL is a reaction (1); alice's
+        # 3 emotes (0.5 each), the LUL keyword (1.0) and the gift (event_weight 2.0) add theirs.
+        self.assertEqual(hop["weight"], 0.25 + 3 * 0.5 + (1 + 1.0) + 0.25 + 2.0)
         event = [j for j in chat.all if j["type"] == "event"][0]
         self.assertEqual((event["user"], event["event"]), ("carol", "subgift"))
 
