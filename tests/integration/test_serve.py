@@ -39,6 +39,17 @@ def make_media(d, name, duration, events):
     return media, chat
 
 
+def last_told(highlights):
+    """Each highlight as its last revision told it, in the order the highlights first came. Revisions
+    (same id, "revision" 1, 2, ...) come in order; a resumed backlog tells a highlight as last revised."""
+    last = {}
+    for h in highlights:
+        if h["id"] in last:
+            assert h["revision"] == last[h["id"]]["revision"] + 1, (last[h["id"]], h)
+        last[h["id"]] = h
+    return list(last.values())
+
+
 def wait_http(url, timeout=20):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -83,8 +94,10 @@ class ServeReplay(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory(prefix="hyped_serve_")
         cls.media, cls.chat = make_media(cls.tmp.name, "stream.mp4", 240, [70, 120, 170, 220])
-        ref = subprocess.run([HYPED, "replay", cls.media, "--chat", cls.chat, "--quiet"], capture_output=True,
-                             text=True, check=True)
+        # Every crossing fires (--per-hour 0): four bursts of one strength in 4 minutes, which the default
+        # rate would not all fire on a young channel; the replay keeps them all.
+        ref = subprocess.run([HYPED, "replay", cls.media, "--chat", cls.chat, "--quiet", "--per-hour", "0"],
+                             capture_output=True, text=True, check=True)
         cls.reference = json.loads(ref.stdout)["highlights"]
         assert len(cls.reference) == 4, cls.reference
 
@@ -95,7 +108,7 @@ class ServeReplay(unittest.TestCase):
     def start(self, *extra, env=None, speed="20"):
         port = free_port()
         proc = subprocess.Popen([HYPED, "replay", self.media, "--chat", self.chat, "--serve", f"127.0.0.1:{port}",
-                                 f"--realtime={speed}", "--quiet", "--out", os.devnull, *extra],
+                                 f"--realtime={speed}", "--quiet", "--out", os.devnull, "--per-hour", "0", *extra],
                                 env=env, stderr=subprocess.PIPE, text=True)
         self.addCleanup(lambda: proc.poll() is None and proc.kill())
         return proc, port
@@ -118,8 +131,11 @@ class ServeReplay(unittest.TestCase):
         by_beast = [json.loads(line) for line in beast_out.splitlines()]
         self.assertEqual(by_beast[0]["type"], "hello")
         for msgs in (everything, with_scores, by_beast):
-            hl = [m for m in msgs if m["type"] == "highlight"]
+            # Each highlight as it fired, then its revisions: as last told, the replay's result.
+            sent = [m for m in msgs if m["type"] == "highlight"]
+            hl = last_told(sent)
             self.assertEqual([h["id"] for h in hl], [r["id"] for r in self.reference])
+            self.assertEqual(len([h for h in sent if h["revision"] == 0]), len(self.reference))
             for h, r in zip(hl, self.reference):
                 for key in CONTRACT:
                     self.assertIn(key, h)
@@ -146,18 +162,24 @@ class ServeReplay(unittest.TestCase):
 
         received = []
 
+        def final(msg, ref):  # the message tells the highlight as the replay's result does
+            return msg["id"] == ref["id"] and abs(msg["score"] - ref["score"]) < 1e-3
+
         async def drop_after_second(msg):
             received.append(msg)
-            if msg["type"] == "highlight" and msg["id"] == ids[1]:
-                raise Dropped  # the connection goes away with two highlights in hand
+            if msg["type"] == "highlight" and final(msg, self.reference[1]):
+                raise Dropped  # the connection goes away with two highlights in hand, as last told
 
         with self.assertRaises(Dropped):
             asyncio.run(collect(url, on_message=drop_after_second))
-        first = [m for m in received if m["type"] == "highlight"]
+        first = last_told([m for m in received if m["type"] == "highlight"])
         self.assertEqual([h["id"] for h in first], ids[:2])
-        # Offline while the third fires; back before the fourth.
+        # Offline while the third fires and is revised; back before the fourth.
         deadline = time.time() + 20
-        while len(json.loads(wait_http(f"http://127.0.0.1:{port}/api/highlights?channel=chan"))["highlights"]) < 3:
+        while True:
+            kept = json.loads(wait_http(f"http://127.0.0.1:{port}/api/highlights?channel=chan"))["highlights"]
+            if len(kept) >= 3 and final(kept[2], self.reference[2]):
+                break
             self.assertLess(time.time(), deadline)
             time.sleep(0.05)
         second = asyncio.run(collect(f"{url}?since=chan:{first[-1]['id']}"))
@@ -166,7 +188,7 @@ class ServeReplay(unittest.TestCase):
         self.assertEqual(types[:3], ["hello", "highlight", "resumed"])  # the missed one, then live
         self.assertEqual(second[2]["highlights"], 1)
         self.assertEqual(second[2]["unavailable"], 0)
-        resumed = [h for h in second if h["type"] == "highlight"]
+        resumed = last_told([h for h in second if h["type"] == "highlight"])
         self.assertEqual([h["id"] for h in first + resumed], ids)
         for h, r in zip(first + resumed, self.reference):
             self.assertAlmostEqual(h["time_s"], r["time_s"], places=3)
@@ -221,8 +243,9 @@ class ServeLive(unittest.TestCase):
                 if m["type"] == "highlight" and not metrics:
                     fetch = lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
                     metrics.append(await asyncio.to_thread(fetch))
+            # Every crossing fires (--per-hour 0): the two bursts are of one strength.
             live = subprocess.Popen([HYPED, "live", "--url", f"http://127.0.0.1:{httpd.server_port}/index.m3u8",
-                                     "--no-chat", "--serve", f"127.0.0.1:{port}", "--quiet"],
+                                     "--no-chat", "--serve", f"127.0.0.1:{port}", "--quiet", "--per-hour", "0"],
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
             try:
                 async def client():
@@ -245,7 +268,7 @@ class ServeLive(unittest.TestCase):
                 httpd.server_close()
         self.assertEqual(live.returncode, 0, err)
         hl = [m for m in msgs if m["type"] == "highlight"]
-        self.assertEqual([round(h["time_s"]) for h in hl], [70, 120])
+        self.assertEqual([round(h["time_s"]) for h in last_told(hl)], [70, 120])
         printed = [json.loads(line) for line in out.splitlines() if line.strip()]
         self.assertEqual(printed, hl)  # stdout and the websocket carry the same messages
         self.assertEqual(msgs[-2]["type"], "end")
