@@ -119,8 +119,11 @@ std::optional<Highlight> PeakPicker::revise(const HopFeatures& h, bool closing) 
     std::size_t first = 0;
     while (o.scores[first] < 0.5f * h.score) ++first;
     const double moment = o.fired_s + static_cast<double>(first) * p_.hop_s;
+    // The clip goes with the moment, [t − pre_s, t + post_s] as for any highlight: the weak crossing
+    // must not place it.
     o.best.time_s = moment;
-    o.best.end_s = std::max(o.best.end_s, moment + p_.post_s);
+    o.best.start_s = std::max(0.0, moment - p_.pre_s);
+    o.best.end_s = moment + p_.post_s;
     o.pending = o.best.score >= o.sent.score * kReviseRatio;
     if (!closing) return std::nullopt;
   }

@@ -125,8 +125,9 @@ TEST_CASE("a weak crossing followed within the refractory period by a much stron
   // Placed where the strong burst began: its first frame at half the peak (7 at frame 211); the weak
   // crossing (5 < 7) does not place the clip.
   CHECK(r.time_s == p.frame_time_s(211));
+  // The clip goes with it: [t − pre_s, t + post_s].
+  CHECK(r.start_s == doctest::Approx(p.frame_time_s(211) - p.pre_s));
   CHECK(r.end_s == doctest::Approx(p.frame_time_s(211) + p.post_s));
-  CHECK(r.start_s <= r.time_s - p.pre_s);  // the clip still holds the lead-in
   CHECK(r.audio_z == 10.0f);
   CHECK(r.chat_z == 5.2f);  // the strongest of each signal in the period
   CHECK(r.reasons == std::vector<std::string>{"chat", "audio"});  // what was sent, then what was added
