@@ -115,9 +115,10 @@ std::optional<Highlight> PeakPicker::revise(const HopFeatures& h, bool closing) 
     for (std::string& r : reasons_for(h, p_))
       if (std::find(o.best.reasons.begin(), o.best.reasons.end(), r) == o.best.reasons.end())
         o.best.reasons.push_back(std::move(r));
-    // The moment is where the strongest burst began: its first frame at half the peak.
-    std::size_t first = 0;
-    while (o.scores[first] < 0.5f * h.score) ++first;
+    // The moment is where the strongest burst began: the first frame of the run at half the peak or
+    // more that leads up to it (an earlier weak crossing, with a dip between, is another burst).
+    std::size_t first = o.scores.size() - 1;
+    while (first > 0 && o.scores[first - 1] >= 0.5f * h.score) --first;
     const double moment = o.fired_s + static_cast<double>(first) * p_.hop_s;
     // The clip goes with the moment, [t − pre_s, t + post_s] as for any highlight: the weak crossing
     // must not place it.

@@ -133,6 +133,20 @@ TEST_CASE("a weak crossing followed within the refractory period by a much stron
   CHECK(r.reasons == std::vector<std::string>{"chat", "audio"});  // what was sent, then what was added
 }
 
+TEST_CASE("a revision is placed where the run up to its peak began, not at an earlier weak crossing") {
+  const DetectorParams p;
+  PeakPicker pk(p);
+  feed(pk, 0, quiet(200));
+  // The weak crossing (5) is over half the later peak (9), but the score fell to 1 between them.
+  const auto got = feed(pk, 200, std::vector<HopFeatures>{hop(5, 0, 5)} + quiet(9) +
+                                     std::vector<HopFeatures>{hop(6, 6), hop(9, 9), hop(4, 4)} + quiet(100));
+  REQUIRE(got.size() == 2);
+  CHECK(got[1].revision == 1);
+  CHECK(got[1].score == 9.0f);
+  CHECK(got[1].time_s == p.frame_time_s(210));  // 6 ≥ 4.5 leads into the peak; frame 209 (0) does not
+  CHECK(got[1].start_s == doctest::Approx(p.frame_time_s(210) - p.pre_s));
+}
+
 TEST_CASE("a revision is not sent for a peak less than 5 % above what was sent") {
   const DetectorParams p;
   {
