@@ -7,6 +7,15 @@
 
 using namespace hyped;
 
+namespace {
+// "viewer" + std::to_string(i), built without the operator+ that trips GCC 12's -Wrestrict.
+std::string user(const char* prefix, int i) {
+  std::string name(prefix);
+  name += std::to_string(i);
+  return name;
+}
+}  // namespace
+
 TEST_CASE("short bursts, repeated units and repeated words are reactions") {
   for (const char* text : {"W", "GG", "+2", "哈哈", "7777777", "ㅋㅋㅋㅋ", "LULLULLUL", "KEKW KEKW KEKW", "!!!!", "Pog"}) {
     INFO(text);
@@ -57,7 +66,7 @@ TEST_CASE("an 80-account raid pasting one long line within 5 s weighs at most co
   double total = 0;
   int counted = 0;
   for (int i = 0; i < 80; ++i) {
-    const float weight = w.weigh(200.0 + i * 5.0 / 80, "raider" + std::to_string(i), raid);
+    const float weight = w.weigh(200.0 + i * 5.0 / 80, user("raider", i), raid);
     total += weight;
     counted += weight > 0 ? 1 : 0;
   }
@@ -69,7 +78,7 @@ TEST_CASE("an 80-account raid pasting one long line within 5 s weighs at most co
   // A short line is never a copy: 80 people typing "gg wp" each count.
   ChatReactionWeigher short_lines(p);
   double gg = 0;
-  for (int i = 0; i < 80; ++i) gg += short_lines.weigh(300.0 + i * 0.05, "u" + std::to_string(i), "gg wp");
+  for (int i = 0; i < 80; ++i) gg += short_lines.weigh(300.0 + i * 0.05, user("u", i), "gg wp");
   CHECK(gg == doctest::Approx(80 * p.chat_other_weight));
 }
 
@@ -79,7 +88,7 @@ TEST_CASE("80 people typing short reactions weigh 80") {
   const std::vector<std::string> texts = {"W", "LUL", "KEKW KEKW", "ㅋㅋㅋㅋ", "8888", "GG", "Pog", "+2"};
   double total = 0;
   for (int i = 0; i < 80; ++i)
-    total += w.weigh(50.0 + i * 5.0 / 80, "viewer" + std::to_string(i), texts[static_cast<std::size_t>(i) % texts.size()]);
+    total += w.weigh(50.0 + i * 5.0 / 80, user("viewer", i), texts[static_cast<std::size_t>(i) % texts.size()]);
   CHECK(total == 80.0);
 }
 
@@ -90,6 +99,6 @@ TEST_CASE("extra weight is added only to lines that count") {
   CHECK(w.weigh(10.5, "bob", "nice one", 0.5f) == doctest::Approx(0.25 + 0.5));  // other line + extra
   CHECK(w.weigh(11.0, "ann", "W", 0.5f) == 0.0f);                               // ann again: nothing at all
   const std::string copy = "this line is pasted by everyone";
-  for (int i = 0; i < p.chat_copies_kept; ++i) CHECK(w.weigh(12.0, "c" + std::to_string(i), copy, 2.0f) > 0.0f);
+  for (int i = 0; i < p.chat_copies_kept; ++i) CHECK(w.weigh(12.0, user("c", i), copy, 2.0f) > 0.0f);
   CHECK(w.weigh(12.5, "d", copy, 2.0f) == 0.0f);  // a copy beyond those kept: no extra either
 }
