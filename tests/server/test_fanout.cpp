@@ -1,7 +1,9 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
+#include <functional>
 #include <mutex>
 #include <numeric>
 #include <set>
@@ -32,6 +34,46 @@ double percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
   return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
 }
+
+// A real loopback HTTP receiver for webhooks: `answer` sees each request (under the receiver's thread)
+// and says the status to reply with. Stopped and joined when it goes out of scope.
+class HookReceiver {
+ public:
+  using Request = test::http::request<test::http::string_body>;
+  explicit HookReceiver(std::function<test::http::status(const Request&)> answer)
+      : answer_(std::move(answer)), thread_([this] { run(); }) {}
+  ~HookReceiver() {
+    stop_ = true;
+    test::tcp::socket poke(ioc_);
+    boost::system::error_code ec;
+    poke.connect(acc_.local_endpoint(), ec);  // wakes the blocked accept
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acc_.local_endpoint().port()) + "/hook"; }
+
+ private:
+  void run() {
+    while (!stop_) {
+      test::tcp::socket s(ioc_);
+      boost::system::error_code ec;
+      acc_.accept(s, ec);
+      if (ec || stop_) break;
+      test::beast::flat_buffer buf;
+      Request req;
+      test::http::read(s, buf, req, ec);
+      if (ec) continue;
+      test::http::response<test::http::string_body> res{answer_(req), 11};
+      res.prepare_payload();
+      test::http::write(s, res, ec);
+    }
+  }
+
+  test::net::io_context ioc_;
+  test::tcp::acceptor acc_{ioc_, {test::net::ip::make_address("127.0.0.1"), 0}};
+  std::function<test::http::status(const Request&)> answer_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -88,48 +130,27 @@ TEST_CASE("a client that never reads loses its queue and is disconnected; the ot
 }
 
 TEST_CASE("the webhook receiver gets each highlight once, after retries on server errors") {
-  // A real loopback HTTP receiver that fails each highlight's first delivery with 503.
-  test::net::io_context ioc;
-  test::tcp::acceptor acc(ioc, {test::net::ip::make_address("127.0.0.1"), 0});
+  // Fails each highlight's first delivery with 503.
   std::mutex mu;
   std::multiset<std::string> accepted;
   std::set<std::string> failed_once;
   std::set<std::string> started;  // X-Hyped-Started: one value for the whole run
   int requests = 0;
-  std::atomic<bool> stop{false};
-  std::thread receiver([&] {
-    while (!stop) {
-      test::tcp::socket s(ioc);
-      boost::system::error_code ec;
-      acc.accept(s, ec);
-      if (ec || stop) break;
-      test::beast::flat_buffer buf;
-      test::http::request<test::http::string_body> req;
-      test::http::read(s, buf, req, ec);
-      if (ec) continue;
-      const auto body = nlohmann::json::parse(req.body());
-      const std::string key = std::string(req["X-Hyped-Highlight"]);
-      test::http::response<test::http::string_body> res;
-      {
-        std::lock_guard lock(mu);
-        ++requests;
-        CHECK(key == "chan/" + std::to_string(body["id"].get<int>()));
-        started.insert(std::string(req["X-Hyped-Started"]));
-        if (failed_once.insert(key).second) {
-          res.result(test::http::status::service_unavailable);
-        } else {
-          res.result(test::http::status::ok);
-          accepted.insert(key);
-        }
-      }
-      res.prepare_payload();
-      test::http::write(s, res, ec);
-    }
+  HookReceiver receiver([&](const HookReceiver::Request& req) {
+    const auto body = nlohmann::json::parse(req.body());
+    const std::string key = std::string(req["X-Hyped-Highlight"]);
+    std::lock_guard lock(mu);
+    ++requests;
+    CHECK(key == "chan/" + std::to_string(body["id"].get<int>()));
+    started.insert(std::string(req["X-Hyped-Started"]));
+    if (failed_once.insert(key).second) return test::http::status::service_unavailable;
+    accepted.insert(key);
+    return test::http::status::ok;
   });
 
   ServerOptions opt;
   opt.port = 0;
-  opt.webhooks = {"http://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/hook"};
+  opt.webhooks = {receiver.url()};
   opt.webhook_backoff = 20ms;
   AlertServer server(opt);
   server.start();
@@ -153,43 +174,21 @@ TEST_CASE("the webhook receiver gets each highlight once, after retries on serve
   CHECK(metrics.find("hyped_webhook_deliveries_total{result=\"ok\"} 3\n") != std::string::npos);
   CHECK(metrics.find("hyped_webhook_deliveries_total{result=\"retry\"} 3\n") != std::string::npos);
   server.stop();
-  stop = true;
-  test::tcp::socket poke(ioc);
-  boost::system::error_code ec;
-  poke.connect(acc.local_endpoint(), ec);
-  receiver.join();
 }
 
 TEST_CASE("webhooks receive each highlight once, as it fires, and never its revisions") {
-  // A loopback HTTP receiver that accepts everything and keeps what it was sent.
-  test::net::io_context ioc;
-  test::tcp::acceptor acc(ioc, {test::net::ip::make_address("127.0.0.1"), 0});
+  // Accepts everything and keeps what it was sent.
   std::mutex mu;
   std::vector<nlohmann::json> bodies;
-  std::atomic<bool> stop{false};
-  std::thread receiver([&] {
-    while (!stop) {
-      test::tcp::socket s(ioc);
-      boost::system::error_code ec;
-      acc.accept(s, ec);
-      if (ec || stop) break;
-      test::beast::flat_buffer buf;
-      test::http::request<test::http::string_body> req;
-      test::http::read(s, buf, req, ec);
-      if (ec) continue;
-      {
-        std::lock_guard lock(mu);
-        bodies.push_back(nlohmann::json::parse(req.body()));
-      }
-      test::http::response<test::http::string_body> res{test::http::status::ok, 11};
-      res.prepare_payload();
-      test::http::write(s, res, ec);
-    }
+  HookReceiver receiver([&](const HookReceiver::Request& req) {
+    std::lock_guard lock(mu);
+    bodies.push_back(nlohmann::json::parse(req.body()));
+    return test::http::status::ok;
   });
 
   ServerOptions opt;
   opt.port = 0;
-  opt.webhooks = {"http://127.0.0.1:" + std::to_string(acc.local_endpoint().port()) + "/hook"};
+  opt.webhooks = {receiver.url()};
   AlertServer server(opt);
   server.start();
   test::WsClient client(server.port());
@@ -226,9 +225,4 @@ TEST_CASE("webhooks receive each highlight once, as it fires, and never its revi
   const std::string metrics = test::http_get(server.port(), "/metrics").body;
   CHECK(metrics.find("hyped_webhook_deliveries_total{result=\"ok\"} 2\n") != std::string::npos);
   server.stop();
-  stop = true;
-  test::tcp::socket poke(ioc);
-  boost::system::error_code ec;
-  poke.connect(acc.local_endpoint(), ec);
-  receiver.join();
 }
