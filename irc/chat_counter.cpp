@@ -44,7 +44,7 @@ float chat_extra_weight(std::string_view text, int emotes, const ChatWeights& w)
 
 float ChatEntryWeigher::weigh(double t_s, std::string_view user, std::string_view text, int emotes, bool is_event) {
   if (is_event) return static_cast<float>(w_.event);
-  return reactions_.weigh(t_s, user, text, chat_extra_weight(text, emotes, w_));
+  return reactions_.weigh(t_s, user, text, chat_extra_weight(text, emotes, w_), emotes);
 }
 
 ChatCounter::ChatCounter(const DetectorParams& p, ChatWeights w)

@@ -48,17 +48,23 @@ bool repeats_unit(const std::vector<std::uint32_t>& s) {
   return false;
 }
 
-}  // namespace
-
-bool is_reaction(std::string_view text) {
-  const std::vector<std::uint32_t> cps = code_points(text);
+std::vector<std::vector<std::uint32_t>> split_words(std::string_view text) {
   std::vector<std::vector<std::uint32_t>> words(1);
-  for (std::uint32_t c : cps) {
+  for (std::uint32_t c : code_points(text)) {
     if (is_ignorable(c)) continue;
     if (!is_space(c)) words.back().push_back(c);
     else if (!words.back().empty()) words.emplace_back();
   }
   if (words.back().empty()) words.pop_back();
+  return words;
+}
+
+}  // namespace
+
+int count_words(std::string_view text) { return static_cast<int>(split_words(text).size()); }
+
+bool is_reaction(std::string_view text) {
+  const auto words = split_words(text);
   if (words.empty()) return false;
   if (words.size() > 1) return std::all_of(words.begin(), words.end(), [&](const auto& w) { return w == words[0]; });
   return words[0].size() <= 3 || repeats_unit(words[0]);
@@ -79,14 +85,14 @@ void ChatReactionWeigher::forget_before(double t_s) {
   }
 }
 
-float ChatReactionWeigher::weigh(double t_s, std::string_view user, std::string_view text, float extra) {
+float ChatReactionWeigher::weigh(double t_s, std::string_view user, std::string_view text, float extra, int emotes) {
   // Lines must come in time order; one that does not is taken as of the latest seen, so the windows
   // stay sorted and keep forgetting.
   if (!(t_s >= last_t_)) t_s = last_t_;
   last_t_ = t_s;
   forget_before(t_s);
   if (!user.empty() && last_counted_.count(std::string(user))) return 0.0f;
-  const bool reaction = is_reaction(text);
+  const bool reaction = is_reaction(text) || (emotes > 0 && emotes >= count_words(text));
   if (!reaction && code_points(text).size() >= static_cast<std::size_t>(p_.chat_copy_min_chars)) {
     std::string line(text);
     lines_seen_.emplace_back(t_s, line);

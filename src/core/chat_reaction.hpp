@@ -17,6 +17,8 @@ namespace hyped {
 // are Unicode code points (UTF-8 input; invalid bytes count one each); invisible ones that chat
 // clients append to repeat a line are ignored.
 bool is_reaction(std::string_view text);
+// Whitespace-separated words in the text (invisible repeat markers ignored).
+int count_words(std::string_view text);
 
 // Weighs a channel's chat lines, which must come in time order (ties in any order; a line older than
 // the latest is taken as of the latest):
@@ -29,7 +31,9 @@ bool is_reaction(std::string_view text);
 class ChatReactionWeigher {
  public:
   explicit ChatReactionWeigher(const DetectorParams& p);
-  float weigh(double t_s, std::string_view user, std::string_view text, float extra = 0.0f);
+  // emotes: how many emotes the line holds, where the source says (Twitch's emotes tag): a line made of
+  // emotes alone ("KEKW", "PogChamp PogChamp") is a reaction whatever its length.
+  float weigh(double t_s, std::string_view user, std::string_view text, float extra = 0.0f, int emotes = 0);
 
  private:
   void forget_before(double t_s);

@@ -102,3 +102,13 @@ TEST_CASE("extra weight is added only to lines that count") {
   for (int i = 0; i < p.chat_copies_kept; ++i) CHECK(w.weigh(12.0, user("c", i), copy, 2.0f) > 0.0f);
   CHECK(w.weigh(12.5, "d", copy, 2.0f) == 0.0f);  // a copy beyond those kept: no extra either
 }
+
+TEST_CASE("a line made of emotes alone is a reaction whatever their names' length") {
+  DetectorParams p;
+  ChatReactionWeigher w(p);
+  CHECK(w.weigh(1.0, "a", "KEKW") == static_cast<float>(p.chat_other_weight));  // no emote information
+  CHECK(w.weigh(2.0, "b", "KEKW", 0.0f, 1) == 1.0f);
+  CHECK(w.weigh(3.0, "c", "PogChamp OMEGALUL", 0.0f, 2) == 1.0f);
+  CHECK(w.weigh(4.0, "d", "that was PogChamp", 0.0f, 1) == static_cast<float>(p.chat_other_weight));  // words too
+  CHECK(count_words("  a \xE2\x80\x8B b  ") == 2);  // a zero-width space between words is no word
+}
