@@ -299,9 +299,10 @@ class TwitchDialect(unittest.TestCase):
         self.assertEqual(hop["hop"], bin_of(2.5))
         self.assertEqual((hop["messages"], hop["events"], hop["emotes"], hop["chatters"], hop["cleared"], hop["keywords"]),
                          (3, 1, 3, 4, 1, 1))
-        # alice's and carl's sentences count other_weight (0.25) each, bob's LUL is a reaction (1); alice's
-        # 3 emotes (0.5 each), the LUL keyword (1.0) and the gift (event_weight 2.0) add theirs.
-        self.assertEqual(hop["weight"], 0.25 + 3 * 0.5 + (1 + 1.0) + 0.25 + 2.0)
+        # alice's line is emotes alone, a reaction (1), as is bob's LUL (1); carl's sentence counts
+        # other_weight (0.25); alice's 3 emotes (0.5 each), the LUL keyword (1.0) and the gift
+        # (event_weight 2.0) add theirs.
+        self.assertEqual(hop["weight"], 1 + 3 * 0.5 + (1 + 1.0) + 0.25 + 2.0)
         event = [j for j in chat.all if j["type"] == "event"][0]
         self.assertEqual((event["user"], event["event"]), ("carol", "subgift"))
 
