@@ -15,6 +15,8 @@
 #include <thread>
 #include <unordered_set>
 
+#include "irc/irc_registration.hpp"
+
 namespace hyped {
 namespace {
 
@@ -26,6 +28,8 @@ using boost::system::error_code;
 
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::size_t kMaxJoinLineBytes = 500;  // RFC 1459: 512 with CRLF
+constexpr int kTwitchNickLen = 17;              // "justinfan" and 8 digits
+constexpr int kMaxNickRetries = 5;              // anonymous nicks tried per connection after a refusal
 
 std::shared_ptr<spdlog::logger> irc_log() {
   static std::shared_ptr<spdlog::logger> log = [] {
@@ -48,6 +52,7 @@ const char* to_string(IrcStatus::Kind k) {
     case IrcStatus::Kind::Joined: return "joined";
     case IrcStatus::Kind::CapsRefused: return "caps_refused";
     case IrcStatus::Kind::Disconnected: return "disconnected";
+    case IrcStatus::Kind::Failed: return "failed";
   }
   return "?";
 }
@@ -82,7 +87,7 @@ class TwitchChatClient::Impl {
     for (auto& c : channels_) c = normalize_channel(c);
     if (opt_.nick.empty()) {
       if (!opt_.token.empty()) throw std::invalid_argument("an OAuth token needs the account's login as irc.nick");
-      nick_ = "justinfan" + std::to_string(std::uniform_int_distribution<int>(10000, 99999999)(rng_));
+      nick_ = anonymous_nick(kTwitchNickLen, static_cast<std::uint32_t>(rng_()));
     } else {
       nick_ = opt_.nick;
     }
@@ -152,6 +157,7 @@ class TwitchChatClient::Impl {
     cap_replies_ = 0;
     cap_end_sent_ = false;
     ping_sent_ = false;
+    nick_retries_ = 0;
     joined_.clear();
     bump([](auto& s) { s.joined = 0; });
     status(IrcStatus::Kind::Connecting, opt_.host + ":" + std::to_string(opt_.port));
@@ -220,6 +226,21 @@ class TwitchChatClient::Impl {
     reconnect_timer_.async_wait([this](error_code ec) {
       if (!ec) connect();
     });
+  }
+
+  // A refusal that reconnecting cannot fix (bad password, ban, a configured nick the server rejects):
+  // close, tell the owner once, and stay down until stop().
+  void give_up(const std::string& why) {
+    if (stopping_) return;
+    ++gen_;
+    close_socket();
+    watchdog_.cancel();
+    join_timer_.cancel();
+    reconnect_timer_.cancel();
+    stage_ = Stage::Idle;
+    joined_.clear();
+    bump([](auto& s) { s.joined = 0; });
+    status(IrcStatus::Kind::Failed, why);
   }
 
   void close_socket() {
@@ -346,13 +367,44 @@ class TwitchChatClient::Impl {
     } else if (cmd == "RECONNECT") {
       fail("server asked to reconnect");
     } else if (cmd == "NOTICE" && m.last_param().find("Login authentication failed") != std::string_view::npos) {
-      fail("login authentication failed (check the OAuth token and irc.nick)");
+      give_up("login authentication failed (check the OAuth token and irc.nick)");
     } else if (cmd == "ERROR") {
-      fail("server error: " + std::string(m.last_param()));
-    } else if (cmd == "433" && stage_ == Stage::Registering) {  // nickname in use: pick another anonymous one
-      nick_ = "justinfan" + std::to_string(std::uniform_int_distribution<int>(10000, 99999999)(rng_));
-      send("NICK " + nick_);
+      // A refused password before the welcome would be refused again: final. Anything else (a
+      // throttled reconnect, a restart) may pass: reconnect.
+      if (stage_ != Stage::Ready && names_refused_password(m.last_param()))
+        give_up("the server refused the login: " + std::string(m.last_param()));
+      else
+        fail("server error: " + std::string(m.last_param()));
+    } else if (cmd == "005") {
+      // Comes after 001: it sizes the anonymous nicks of later registrations (reconnects).
+      if (const auto n = isupport_nicklen(m)) server_nick_len_ = *n;
+    } else if (stage_ != Stage::Ready) {
+      on_registration_reply(m);
     }
+  }
+
+  // An error numeric before 001. A refused anonymous nick is replaced by a fresh one that fits the
+  // server's nick length; anything else ends the client: reconnecting would be refused the same way.
+  void on_registration_reply(const IrcMessage& m) {
+    const RegistrationReply reply = classify_registration_reply(m);
+    if (reply == RegistrationReply::Other) return;
+    const std::string reason = std::string(m.last_param()) + " (" + std::string(m.command) + ")";
+    if (reply == RegistrationReply::NickRefused) {
+      if (!opt_.nick.empty()) return give_up("the server refused irc.nick '" + opt_.nick + "': " + reason);
+      if (++nick_retries_ > kMaxNickRetries)
+        return give_up("the server refused " + std::to_string(kMaxNickRetries + 1) + " anonymous nicks, the last '" +
+                       nick_ + "': " + reason);
+      const std::string refused = nick_;
+      // 432 (erroneous): most likely too long: the server's NICKLEN, or RFC 2812's 9 before it has told
+      // (ISUPPORT comes after 001). 433/436 (taken): the length was fine, another number will do.
+      const int len = m.command == "432" ? server_nick_len_.value_or(kIrcDefaultNickLen)
+                                         : std::min(server_nick_len_.value_or(kTwitchNickLen), static_cast<int>(refused.size()));
+      nick_ = anonymous_nick(len, static_cast<std::uint32_t>(rng_()));
+      irc_log()->info("the server refused nick '{}': {}; trying '{}'", refused, reason, nick_);
+      send("NICK " + nick_);
+      return;
+    }
+    give_up("the server refused the login: " + reason);
   }
 
   void on_cap(const IrcMessage& m) {
@@ -456,6 +508,8 @@ class TwitchChatClient::Impl {
   long long attempts_total_ = 0;
   int cap_replies_ = 0;
   bool cap_end_sent_ = false;
+  int nick_retries_ = 0;
+  std::optional<int> server_nick_len_;  // ISUPPORT NICKLEN, kept across reconnects
   std::deque<std::string> pending_joins_;
   std::deque<Clock::time_point> join_times_;
   std::unordered_set<std::string> joined_;

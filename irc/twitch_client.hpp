@@ -32,9 +32,11 @@ struct IrcClientOptions {
 };
 
 struct IrcStatus {
-  enum class Kind { Connecting, Registered, Joined, CapsRefused, Disconnected };
+  // Failed: the server refused the login for good (a wrong password, a ban, a configured nick it
+  // rejects); the client does not reconnect.
+  enum class Kind { Connecting, Registered, Joined, CapsRefused, Disconnected, Failed };
   Kind kind = Kind::Connecting;
-  std::string detail;  // channel for Joined, reason for Disconnected, caps for CapsRefused
+  std::string detail;  // channel for Joined, reason for Disconnected and Failed, caps for CapsRefused
 };
 const char* to_string(IrcStatus::Kind k);
 

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <stdexcept>
 #include <thread>
 #include <unordered_map>
 
@@ -108,6 +109,7 @@ std::unique_ptr<TwitchChatClient> make_live_chat(const AppConfig& cfg,
   };
   client->on_status = [](const IrcStatus& s) {
     if (s.kind == IrcStatus::Kind::Joined) spdlog::info("chat: joined #{}", s.detail);
+    if (s.kind == IrcStatus::Kind::Failed) spdlog::error("chat: {}; going on without chat", s.detail);
   };
   return client;
 }
@@ -210,6 +212,7 @@ int run_chat(const ChatCommandOptions& opt) {
   client.start();
 
   long long malformed_seen = 0;
+  std::string failure;  // the client gave up (IrcStatus::Kind::Failed): its reason
   auto drain = [&] {
     Item item;
     while (queue.try_dequeue(item)) {
@@ -232,6 +235,7 @@ int run_chat(const ChatCommandOptions& opt) {
           break;
         case Item::Kind::Status:
           print(json{{"type", "irc"}, {"event", item.what}, {"detail", item.detail}, {"t", item.t_s}});
+          if (item.what == to_string(IrcStatus::Kind::Failed)) failure = item.detail;
           break;
         case Item::Kind::Malformed:
           ++malformed_seen;
@@ -273,7 +277,7 @@ int run_chat(const ChatCommandOptions& opt) {
   };
 
   const double delay = cfg.chat.close_delay_s;
-  while (!g_stop) {
+  while (!g_stop && failure.empty()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
     drain();
     const double now = session_s();
@@ -295,6 +299,7 @@ int run_chat(const ChatCommandOptions& opt) {
              {"lines", st.lines}, {"malformed", st.malformed}, {"chat_lines", st.chat}, {"messages", messages},
              {"events", events}, {"late", late}, {"dropped", dropped.load()}, {"connects", st.connects},
              {"reconnects", st.reconnects}, {"joined", st.joined}});
+  if (!failure.empty()) throw std::runtime_error("chat: " + failure);
   return 0;
 }
 

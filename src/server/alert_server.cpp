@@ -107,6 +107,15 @@ Backlog AlertServer::Impl::join(ServerShard& shard, const std::shared_ptr<WsSess
   return backlog;
 }
 
+std::vector<std::string> AlertServer::Impl::unknown_channels(const Subscription& sub) {
+  std::vector<std::string> unknown;
+  if (sub.every_channel()) return unknown;
+  std::lock_guard lock(state_mu);
+  for (const std::string& c : sub.channels)
+    if (seen_channels.count(c) == 0) unknown.push_back(c);
+  return unknown;
+}
+
 void AlertServer::Impl::leave(ServerShard& shard, const std::shared_ptr<WsSession>& s) {
   if (shard.clients.erase(s) > 0) --metrics.clients;
 }
@@ -167,6 +176,7 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
   {
     // Before any client hears of it, so a client that asks /api/highlights next finds it there.
     std::lock_guard lock(s.state_mu);
+    s.seen_channels.insert(channel);
     // A revision replaces its highlight in the history; it is news to clients, not a new alert.
     auto same = std::find_if(s.history.rbegin(), s.history.rend(),
                              [&](const auto& e) { return h.revision > 0 && e.channel == channel && e.highlight.id == h.id; });
@@ -202,6 +212,7 @@ void AlertServer::set_backend(const std::string& name) {
 void AlertServer::set_channel_status(const ChannelStatus& st) {
   std::lock_guard lock(impl_->state_mu);
   impl_->channels[st.name] = st;
+  impl_->seen_channels.insert(st.name);
   impl_->metrics.ingest_lag_s[st.name] = st.ingest_lag_s;
 }
 

@@ -41,8 +41,9 @@ std::string hello_message(const std::string& backend, const std::string& started
   return ordered_json{{"type", "hello"}, {"server", "hyped"}, {"backend", backend}, {"started", started}}.dump();
 }
 
-std::string subscribed_message(const Subscription& s) {
-  return ordered_json{{"type", "subscribed"}, {"channels", s.channels}, {"min_score", s.min_score}, {"scores", s.scores}}
+std::string subscribed_message(const Subscription& s, const std::vector<std::string>& unknown) {
+  return ordered_json{{"type", "subscribed"}, {"channels", s.channels}, {"unknown", unknown}, {"min_score", s.min_score},
+                      {"scores", s.scores}}
       .dump();
 }
 
@@ -61,6 +62,7 @@ ClientRequest parse_client_message(std::string_view text) {
       if (!c.is_string()) return {std::nullopt, "\"channels\" must be an array of names"};
       s.channels.insert(c.get<std::string>());
     }
+    if (s.channels.count(kEveryChannel) > 0) s.channels = {kEveryChannel};
   }
   if (const auto m = j.find("min_score"); m != j.end()) {
     if (!m->is_number()) return {std::nullopt, "\"min_score\" must be a number"};

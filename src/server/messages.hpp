@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/highlight.hpp"
 #include "core/hop_features.hpp"
@@ -22,11 +23,14 @@ std::string highlight_message(const std::string& channel, const Highlight& h, Wa
 // {"type":"score","channel":..,"time_s":..,"score":..,"audio_z":..,"chat_z":..,"chat_rate":..,"rms":..}
 std::string score_message(const std::string& channel, double time_s, const HopFeatures& f);
 
+inline constexpr const char* kEveryChannel = "*";
+
 struct Subscription {
-  std::set<std::string> channels;  // empty: every channel
+  std::set<std::string> channels;  // empty or {"*"}: every channel
   double min_score = 0;
   bool scores = false;
-  bool wants(const std::string& channel) const { return channels.empty() || channels.count(channel) > 0; }
+  bool every_channel() const { return channels.empty() || channels.count(kEveryChannel) > 0; }
+  bool wants(const std::string& channel) const { return every_channel() || channels.count(channel) > 0; }
 };
 
 struct ClientRequest {
@@ -34,15 +38,18 @@ struct ClientRequest {
   std::string error;  // non-empty when the message is not a valid request
 };
 
-// {"type":"subscribe","channels":["a","b"],"min_score":3,"scores":false}
+// {"type":"subscribe","channels":["a","b"],"min_score":3,"scores":false}; "*" among the channels stands
+// for every channel (the others are then dropped: channels becomes {"*"}).
 ClientRequest parse_client_message(std::string_view text);
 
 // Greets each websocket client: {"type":"hello","server":"hyped","backend":..,"started":"ISO-8601"}.
 // Highlight ids count per channel and server run: `started` tells one run's ids from another's.
 std::string hello_message(const std::string& backend, const std::string& started);
 
-// The server's acknowledgement: {"type":"subscribed","channels":[..],"min_score":..,"scores":..}
-std::string subscribed_message(const Subscription& s);
+// The server's acknowledgement: {"type":"subscribed","channels":[..],"unknown":[..],"min_score":..,"scores":..}
+// `unknown`: channels named that the server has had no status or highlight of yet (still subscribed:
+// a channel may start later).
+std::string subscribed_message(const Subscription& s, const std::vector<std::string>& unknown);
 
 // A reconnecting client's `/ws?since=CHANNEL:ID[,CHANNEL:ID…]`: the newest highlight id it has of each
 // channel (0: none yet). Parsed into the ids or a reason; never throws.

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -68,6 +69,8 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   void broadcast_highlight(ServerShard& shard, const std::string& channel, const std::shared_ptr<const std::string>& msg,
                            double score, long long id);
   void broadcast_score(ServerShard& shard, const std::string& channel, const std::shared_ptr<const std::string>& msg);
+  // The channels of a subscription that no status or highlight has named yet, by name.
+  std::vector<std::string> unknown_channels(const Subscription& sub);
   // Puts the session on the fan-out list and greets it; with resume points, returns what it missed.
   Backlog join(ServerShard& shard, const std::shared_ptr<WsSession>& s, const std::map<std::string, long long>& resume);
   void leave(ServerShard& shard, const std::shared_ptr<WsSession>& s);
@@ -93,6 +96,7 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   std::string backend = "cpu";
   std::map<std::string, ChannelStatus> channels;
   std::deque<StoredHighlight> history;
+  std::set<std::string> seen_channels;  // every channel with a status or a highlight so far
 };
 
 // Whether the request carries the configured token (?token= or Authorization: Bearer).

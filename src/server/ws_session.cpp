@@ -72,7 +72,7 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
     return close_now(websocket::close_code::policy_error, "malformed message: " + req.error);
   }
   sub_ = std::move(*req.subscribe);
-  send_control(std::make_shared<const std::string>(subscribed_message(sub_)));
+  send_control(std::make_shared<const std::string>(subscribed_message(sub_, server_->unknown_channels(sub_))));
   do_read();
 }
 

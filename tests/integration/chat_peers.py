@@ -1,6 +1,7 @@
 """Peers for the chat integration tests and the IRC benchmark: a real IRC server (InspIRCd with its IRCv3
-modules and GnuTLS, on 127.0.0.1 with a test CA made here), a bot that sends PRIVMSG bursts through it,
-and a small loopback stand-in that speaks Twitch's IRC dialect (tags, USERNOTICE, RECONNECT)."""
+modules and GnuTLS, on 127.0.0.1 with a test CA made here), a stock RFC 2812 server (ngIRCd: 9-character
+nicks, an optional server password), a bot that sends PRIVMSG bursts through them, and a small loopback
+stand-in that speaks Twitch's IRC dialect (tags, USERNOTICE, RECONNECT)."""
 import os
 import sys
 import shutil
@@ -76,13 +77,74 @@ class InspIRCd:
         self.proc = None
 
 
+NGIRCD_CONF = """
+[Global]
+	Name = irc.hyped.test
+	Info = hyped test server
+	Listen = 127.0.0.1
+	Ports = {port}
+	PidFile = {dir}/ngircd.pid
+	MotdPhrase = hyped test server
+{password}
+[Limits]
+	MaxConnectionsIP = 0
+	MaxNickLength = 9
+[Options]
+	DNS = no
+	Ident = no
+	PAM = no
+"""
+
+
+class NgIRCd:
+    """ngIRCd on 127.0.0.1, plain: RFC 2812's 9-character nicks, no IRCv3 tags, a server password if given."""
+
+    EXE = "/usr/sbin/ngircd"
+
+    def __init__(self, d, password=None):
+        self.dir = d
+        self.port = free_port()
+        self.conf = os.path.join(d, "ngircd.conf")
+        with open(self.conf, "w") as f:
+            f.write(NGIRCD_CONF.format(port=self.port, dir=d, password=f"\tPassword = {password}" if password else ""))
+        self.proc = None
+
+    @staticmethod
+    def available():
+        return shutil.which("ngircd") is not None or os.path.exists(NgIRCd.EXE)
+
+    def start(self):
+        exe = shutil.which("ngircd") or self.EXE
+        log = os.path.join(self.dir, "ngircd.log")
+        with open(log, "ab") as out:
+            self.proc = subprocess.Popen([exe, "--config", self.conf, "--nodaemon"], stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_port(self.port)
+        except RuntimeError:
+            self.stop()
+            with open(log) as f:
+                raise RuntimeError("ngircd did not start: " + f.read()[-2000:])
+
+    def log(self):
+        with open(os.path.join(self.dir, "ngircd.log"), errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
 class IrcBot:
     """A plain IRC client that joins channels and sends PRIVMSGs (the chat the detector watches)."""
 
-    def __init__(self, port, nick="bot"):
+    def __init__(self, port, nick="bot", password=None):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
         self.buf = b""
         self.nick = nick
+        if password:
+            self.send(f"PASS {password}")
         self.send(f"NICK {nick}", f"USER {nick} 0 * :{nick}")
         self.wait_for(" 001 ")
 
@@ -108,7 +170,7 @@ class IrcBot:
     def join(self, *channels):
         for c in channels:
             self.send(f"JOIN #{c}")
-            self.wait_for(f"JOIN :#{c}" if False else f" #{c} :End of /NAMES")
+            self.wait_for(f" 366 {self.nick} #{c} ")  # RPL_ENDOFNAMES: the join is complete
 
     def say(self, channel, text):
         self.send(f"PRIVMSG #{channel} :{text}")

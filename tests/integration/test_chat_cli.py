@@ -379,6 +379,89 @@ class TwitchDialect(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("chat.box", r.stderr)
 
+@unittest.skipUnless(chat_peers.NgIRCd.available(), "ngircd is not installed (Debian package ngircd)")
+class StockIrcServer(unittest.TestCase):
+    """ngIRCd: RFC 2812's 9-character nicks, error numerics for a refused nick or password."""
+
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="hyped_ngircd_")
+        self.servers = []
+        self.env = dict(os.environ, HYPED_TWITCH_TOKEN="")
+
+    def tearDown(self):
+        for s in self.servers:
+            s.stop()
+        self.tmp.cleanup()
+
+    def server(self, password=None):
+        d = os.path.join(self.tmp.name, f"ircd{len(self.servers)}")
+        os.mkdir(d)
+        s = chat_peers.NgIRCd(d, password)
+        self.servers.append(s)
+        s.start()
+        return s
+
+    def config(self, irc=""):
+        path = os.path.join(self.tmp.name, "chat.toml")
+        with open(path, "w") as f:
+            f.write(CONFIG + "[irc]\nbackoff_min_s = 0.1\n" + irc)
+        return path
+
+    def test_anonymous_nick_too_long_for_the_server_is_replaced_by_one_that_fits(self):
+        server = self.server()
+        bot = chat_peers.IrcBot(server.port, "bot")
+        bot.join("hype")
+        chat = HypedChat("hype", "--host", "127.0.0.1", "--port", str(server.port), "--plain", "--config", self.config(),
+                         "--duration", "6", "--messages", env=self.env)
+        self.assertEqual(len(chat.start["nick"]), 17)  # Twitch's justinfan<8 digits>: too long here
+        registered = chat.wait(lambda j: j["type"] == "irc" and j["event"] in ("registered", "failed", "disconnected"))
+        self.assertEqual(registered["event"], "registered", registered)
+        self.assertLessEqual(len(registered["detail"]), 9)
+        self.assertRegex(registered["detail"], r"^justi\d{4}$")
+        self.assertEqual(chat.wait(lambda j: j["type"] == "irc" and j["event"] == "joined")["detail"], "hype")
+        bot.wait_for(f":{registered['detail']}!")  # ngIRCd tells the channel who joined
+        bot.say("hype", "hello from a stock server")
+        message = chat.wait(lambda j: j["type"] == "message")
+        self.assertEqual((message["user"], message["text"]), ("bot", "hello from a stock server"))
+        lines = chat.finish()
+        bot.close()
+        self.assertEqual(chat.proc.returncode, 0, chat.stderr)
+        summary = of_type(lines, "summary")[0]
+        self.assertEqual((summary["connects"], summary["reconnects"], summary["joined"]), (1, 0, 1))
+        self.assertFalse([j for j in lines if j["type"] == "irc" and j["event"] in ("disconnected", "failed")])
+
+    def fails_once(self, server, config, reason, password=None):
+        """`hyped chat` makes one connection and ends within seconds: one `failed` status, one error line
+        naming the server's reason, exit status 1. Returns the error line."""
+        # A bot registers first: the server has logged every earlier connection (the start-up probe's).
+        chat_peers.IrcBot(server.port, "bot", password=password).close()
+        connections = server.log().count("Accepted connection")
+        chat = HypedChat("hype", "--host", "127.0.0.1", "--port", str(server.port), "--plain", "--config", config,
+                         "--duration", "30", env=self.env)
+        chat.proc.wait(timeout=5)
+        lines = chat.finish()
+        self.assertEqual(chat.proc.returncode, 1, chat.stderr)
+        err = [l for l in chat.stderr.splitlines() if not l.startswith("info: ")]  # progress logs aside
+        self.assertEqual(len(err), 1, chat.stderr)
+        self.assertIn(reason, err[0])
+        events = [j["event"] for j in lines if j["type"] == "irc" and j["event"] != "caps_refused"]
+        self.assertEqual(events, ["connecting", "failed"])
+        self.assertEqual(of_type(lines, "summary")[0]["reconnects"], 0)
+        self.assertEqual(server.log().count("Accepted connection"), connections + 1, server.log())
+        return err[0]
+
+    def test_a_configured_nick_the_server_refuses_is_one_error_not_a_reconnect_loop(self):
+        err = self.fails_once(self.server(), self.config('nick = "bad*nick"\n'), "Erroneous nickname")
+        self.assertIn("bad*nick", err)
+        self.assertIn("432", err)
+
+    def test_a_wrong_server_password_is_one_error_not_a_reconnect_loop(self):
+        # The bot's right password works; ngIRCd answers a wrong one with no 464, only, 2 s later,
+        # "ERROR :Access denied: Bad password?".
+        err = self.fails_once(self.server(password="letmein"), self.config('nick = "hyped"\ntoken = "wrong"\n'),
+                              "Bad password", password="letmein")
+        self.assertNotIn("wrong", err)  # the token is never printed
+
 
 class ChatInHypedLive(unittest.TestCase):
     """`hyped live --url … --chat-channel NAME`: chat from the Twitch stand-in drives a highlight in a stream

@@ -160,6 +160,33 @@ TEST_CASE("malformed client frames are closed with a reason while the server kee
   CHECK(test::http_get(server.port(), "/metrics").body.find("hyped_protocol_errors_total 4") != std::string::npos);
 }
 
+TEST_CASE("a subscription to \"*\" gets every channel; the answer names the channels not seen yet") {
+  AlertServer server(loopback());
+  server.start();
+  server.set_channel_status({"a", 12.0, 0.1});               // a: seen through its status
+  server.publish_highlight("b", make_highlight(1, 5, 3.0f));  // b: through a highlight (before any client)
+
+  test::WsClient every(server.port());
+  const auto every_ack = every.subscribe({{"channels", {"*", "a"}}});
+  CHECK(every_ack["channels"] == nlohmann::json::array({"*"}));
+  CHECK(every_ack["unknown"] == nlohmann::json::array());
+  test::WsClient named(server.port());
+  const auto named_ack = named.subscribe({{"channels", {"a", "b", "later"}}, {"min_score", 1}});
+  CHECK(named_ack["channels"] == nlohmann::json::array({"a", "b", "later"}));
+  CHECK(named_ack["unknown"] == nlohmann::json::array({"later"}));  // subscribed all the same
+  CHECK(named_ack["min_score"] == 1);
+
+  server.publish_highlight("a", make_highlight(1, 20, 3.0f));
+  server.publish_highlight("later", make_highlight(1, 30, 3.0f));
+  server.publish_highlight("c", make_highlight(1, 40, 3.0f));
+  server.publish_highlight("b", make_highlight(2, 50, 3.0f));
+  for (const char* want : {"a", "later", "c", "b"}) CHECK(every.read_json()["channel"] == want);
+  for (const char* want : {"a", "later", "b"}) CHECK(named.read_json()["channel"] == want);  // not c
+
+  test::WsClient again(server.port());  // "later" has started now
+  CHECK(again.subscribe({{"channels", {"later", "never"}}})["unknown"] == nlohmann::json::array({"never"}));
+}
+
 TEST_CASE("score messages reach only clients that ask, at most twice a second") {
   AlertServer server(loopback());
   server.start();
@@ -220,6 +247,10 @@ TEST_CASE("client messages parse into subscriptions or a reason") {
   CHECK_FALSE(r.subscribe->wants("c"));
   CHECK(r.subscribe->min_score == 3);
   CHECK(r.subscribe->scores);
+  r = parse_client_message(R"({"type":"subscribe","channels":["a","*"]})");
+  REQUIRE(r.subscribe);
+  CHECK(r.subscribe->channels == std::set<std::string>{"*"});
+  CHECK(r.subscribe->wants("anything"));
   CHECK(parse_client_message("[1]").error == "expected a JSON object");
   CHECK(parse_client_message(R"({"type":"subscribe","channels":"a"})").error.find("channels") != std::string::npos);
   CHECK(parse_client_message(R"({"type":"subscribe","min_score":"hi"})").error.find("min_score") != std::string::npos);

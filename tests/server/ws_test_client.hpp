@@ -76,12 +76,14 @@ class WsClient {
     ws_.write(net::buffer(data));
     ws_.text(true);
   }
-  void subscribe(const nlohmann::json& sub) {
+  // Sends the subscription and returns the server's "subscribed" answer.
+  nlohmann::json subscribe(const nlohmann::json& sub) {
     nlohmann::json j = sub;
     j["type"] = "subscribe";
     send(j.dump());
-    const auto ack = read_json();
+    auto ack = read_json();
     if (ack.value("type", "") != "subscribed") throw std::runtime_error("expected subscribed, got " + ack.dump());
+    return ack;
   }
   nlohmann::json read_json() {
     beast::flat_buffer buf;
