@@ -52,8 +52,10 @@ std::vector<std::vector<std::uint32_t>> split_words(std::string_view text) {
   std::vector<std::vector<std::uint32_t>> words(1);
   for (std::uint32_t c : code_points(text)) {
     if (is_ignorable(c)) continue;
-    if (!is_space(c)) words.back().push_back(c);
-    else if (!words.back().empty()) words.emplace_back();
+    if (!is_space(c))
+      words.back().push_back(c);
+    else if (!words.back().empty())
+      words.emplace_back();
   }
   if (words.back().empty()) words.pop_back();
   return words;

@@ -39,8 +39,8 @@ class ChatReactionWeigher {
   void forget_before(double t_s);
 
   DetectorParams p_;
-  std::unordered_map<std::string, double> last_counted_;  // user → when their line last counted
-  std::unordered_map<std::string, int> copies_;           // long line → copies in the window
+  std::unordered_map<std::string, double> last_counted_;                // user → when their line last counted
+  std::unordered_map<std::string, int> copies_;                         // long line → copies in the window
   std::deque<std::pair<double, std::string>> users_seen_, lines_seen_;  // in time order, for forgetting
   double last_t_ = -1e300;
 };

@@ -18,7 +18,8 @@ std::vector<Highlight> strongest(std::vector<Highlight> highlights, std::size_t 
   std::vector<std::size_t> order(highlights.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   // Stable: of equal scores the earlier stays.
-  std::stable_sort(order.begin(), order.end(), [&](auto a, auto b) { return highlights[a].score > highlights[b].score; });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](auto a, auto b) { return highlights[a].score > highlights[b].score; });
   order.resize(n);
   std::sort(order.begin(), order.end());
   std::vector<Highlight> out;
@@ -89,7 +90,10 @@ void RateThreshold::update(double t_s) {
   // The unseen part of the window holds episodes like the channel's typical one (the median seen),
   // and at least start_threshold strong; the level is the k-th largest of those and the kept peaks.
   double typical = p_.start_threshold;
-  if (!sorted_.empty()) typical = std::max(typical, static_cast<double>(*std::next(sorted_.begin(), static_cast<std::ptrdiff_t>(sorted_.size() / 2))));
+  if (!sorted_.empty()) {
+    const auto median = std::next(sorted_.begin(), static_cast<std::ptrdiff_t>(sorted_.size() / 2));
+    typical = std::max(typical, static_cast<double>(*median));
+  }
   const auto target = static_cast<std::size_t>(k);
   top_.clear();
   for (auto r = sorted_.rbegin(); r != sorted_.rend() && top_.size() < target; ++r) top_.push_back(*r);

@@ -42,7 +42,7 @@ class RateThreshold {
   std::deque<std::pair<double, float>> peaks_;  // (end, peak), oldest first
   std::multiset<float> sorted_;
   std::size_t assumed_ = 0, counted_ = 0;  // what value_ was computed from
-  std::vector<float> top_;  // scratch
+  std::vector<float> top_;                 // scratch
   double value_;
 };
 
@@ -67,11 +67,11 @@ class PeakPicker {
   int next_id_ = 1;
   // The highlight still within its refractory period, with the best evidence seen for it.
   struct Open {
-    Highlight sent;           // as last sent
-    Highlight best;           // with the strongest frame so far
-    double fired_s = 0;       // when it first fired
+    Highlight sent;      // as last sent
+    Highlight best;      // with the strongest frame so far
+    double fired_s = 0;  // when it first fired
     long long fired_frame = 0;
-    bool pending = false;     // best beats what was sent
+    bool pending = false;       // best beats what was sent
     std::vector<float> scores;  // every frame's score since it fired
   };
   std::optional<Open> open_;

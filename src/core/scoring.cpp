@@ -42,8 +42,8 @@ void score_running(HopFeatures& h, FeatureStats& st, const DetectorParams& p) {
   // Silence, or far below how this stream usually sounds (a BRB screen): not learnt, so the stream
   // coming back is measured against how it sounded before. The usual level learns from quiet hops too,
   // slowly, so a stream that really turned down is heard again after a few minutes.
-  const bool quiet = level < p.audio_silence_db ||
-                     (st.audio_level.count() > 0 && level < st.audio_level.mean() - p.audio_quiet_db);
+  const bool quiet =
+      level < p.audio_silence_db || (st.audio_level.count() > 0 && level < st.audio_level.mean() - p.audio_quiet_db);
   st.audio_level.push(level);
   if (!quiet) {
     // The spread is that of the level's jumps from its recent mean, not of the level itself: a section
@@ -56,9 +56,7 @@ void score_running(HopFeatures& h, FeatureStats& st, const DetectorParams& p) {
   }
   // Negative keyword weights can pull a window below zero: it then counts as nothing said.
   const double count = std::max(0.0, static_cast<double>(h.chat_rate) * p.chat_window_s);
-  h.z_chat = st.chat.count() == 0
-                 ? 0.0f
-                 : static_cast<float>(chat_surprise(count, st.chat.mean(), p.chat_prior));
+  h.z_chat = st.chat.count() == 0 ? 0.0f : static_cast<float>(chat_surprise(count, st.chat.mean(), p.chat_prior));
   st.chat.push(count);
   // Without a floor the second frame would divide by std 0 (+1e-8): z in the millions.
   h.z_flux = running_z(h.flux, st.flux, p.spectral_min_rel_std * std::abs(st.flux.mean()), p.z_eps);
