@@ -121,10 +121,11 @@ void AlertServer::Impl::leave(ServerShard& shard, const std::shared_ptr<WsSessio
 }
 
 void AlertServer::Impl::broadcast_highlight(ServerShard& shard, const std::string& channel,
-                                            const std::shared_ptr<const std::string>& msg, double score, long long id) {
+                                            const std::shared_ptr<const std::string>& msg, double score, long long id,
+                                            int revision) {
   // Copy: a send may disconnect a slow client, which erases it from `clients`.
   const std::vector<std::shared_ptr<WsSession>> now(shard.clients.begin(), shard.clients.end());
-  for (const auto& c : now) c->send_highlight(channel, msg, score, id);
+  for (const auto& c : now) c->send_highlight(channel, msg, score, id, revision);
 }
 
 void AlertServer::Impl::broadcast_score(ServerShard& shard, const std::string& channel,
@@ -192,8 +193,9 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
   }
   const double score = h.score;
   const long long id = h.id;
-  s.on_every_shard([channel, msg, score, id](Impl& impl, ServerShard& shard) {
-    impl.broadcast_highlight(shard, channel, msg, score, id);
+  const int revision = h.revision;
+  s.on_every_shard([channel, msg, score, id, revision](Impl& impl, ServerShard& shard) {
+    impl.broadcast_highlight(shard, channel, msg, score, id, revision);
   });
   if (s.webhooks->enabled() && h.revision == 0)  // a receiver hears of each highlight once, as it fires
     net::post(s.hub(), [impl = impl_, msg, key = channel + "/" + std::to_string(h.id)] { impl->webhooks->post(msg, key); });

@@ -67,7 +67,7 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   void do_accept();
   // On the shard's thread.
   void broadcast_highlight(ServerShard& shard, const std::string& channel, const std::shared_ptr<const std::string>& msg,
-                           double score, long long id);
+                           double score, long long id, int revision);
   void broadcast_score(ServerShard& shard, const std::string& channel, const std::shared_ptr<const std::string>& msg);
   // The channels of a subscription that no status or highlight has named yet, by name.
   std::vector<std::string> unknown_channels(const Subscription& sub);

@@ -44,6 +44,7 @@ void WsSession::on_accept(beast::error_code ec) {
 
 void WsSession::send_backlog(const Backlog& backlog) {
   has_up_to_ = backlog.up_to;
+  for (const StoredHighlight& h : backlog.missed) backlog_revision_[{h.channel, h.highlight.id}] = h.highlight.revision;
   for (const StoredHighlight& h : backlog.missed)
     enqueue({std::make_shared<const std::string>(highlight_message(h.channel, h.highlight, h.wall)), false});
   send_control(std::make_shared<const std::string>(
@@ -77,11 +78,17 @@ void WsSession::on_read(beast::error_code ec, std::size_t) {
 }
 
 void WsSession::send_highlight(const std::string& channel, const std::shared_ptr<const std::string>& msg,
-                               double score, long long id) {
+                               double score, long long id, int revision) {
   if (!sub_.wants(channel) || score < sub_.min_score) return;
   if (const auto it = has_up_to_.find(channel); it != has_up_to_.end()) {
-    if (id <= it->second) return;
-    has_up_to_.erase(it);  // ids only grow from here
+    if (id <= it->second) {
+      // The client has this id already, as it fired (it resumed past it) or as the backlog told it;
+      // only a later revision is news.
+      const auto told = backlog_revision_.find({channel, id});
+      if (revision <= (told != backlog_revision_.end() ? told->second : 0)) return;
+    } else {
+      has_up_to_.erase(it);  // ids only grow from here
+    }
   }
   enqueue({msg, false});
 }

@@ -21,7 +21,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   // Queues a message unless the subscription filters it out or the client has it already. Scores are
   // dropped first when the queue is full; a client that cannot even take its highlights is disconnected.
   void send_highlight(const std::string& channel, const std::shared_ptr<const std::string>& msg, double score,
-                      long long id);
+                      long long id, int revision);
   void send_score(const std::string& channel, const std::shared_ptr<const std::string>& msg);
   // Control messages every client gets, whatever it subscribed to.
   void send_control(const std::shared_ptr<const std::string>& msg) { enqueue({msg, false}); }
@@ -58,6 +58,7 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   std::map<std::string, std::chrono::steady_clock::time_point> last_score_;
   std::map<std::string, long long> resume_;
   std::map<std::string, long long> has_up_to_;  // Backlog::up_to, until the fan-out passes it
+  std::map<std::pair<std::string, long long>, int> backlog_revision_;  // (channel, id) → revision the backlog sent
 
 };
 

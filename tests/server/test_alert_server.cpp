@@ -275,6 +275,30 @@ std::vector<std::pair<std::string, int>> read_highlights(test::WsClient& c, cons
 
 }  // namespace
 
+TEST_CASE("a resumed client still gets the revisions of highlights it already has") {
+  AlertServer server(loopback());
+  server.start();
+  for (int id = 1; id <= 2; ++id) server.publish_highlight("a", make_highlight(id, 40.0 * id, 3));
+  test::WsClient resumed(server.port(), "/ws?since=a:1");  // has 1, misses 2
+  using Got = std::vector<std::pair<std::string, int>>;
+  CHECK(read_highlights(resumed, "a", 2) == Got{{"a", 2}});
+  CHECK(resumed.read_json()["type"] == "resumed");
+  // Stronger evidence for both: each is news, though neither id is new.
+  for (int id = 1; id <= 2; ++id) {
+    Highlight revised = make_highlight(id, 40.0 * id, 3);
+    revised.revision = 1;
+    revised.score = 9.0f;
+    server.publish_highlight("a", revised);
+  }
+  server.publish_highlight("a", make_highlight(3, 120, 3));
+  std::vector<std::pair<int, int>> seen;  // (id, revision)
+  while (seen.size() < 3) {
+    const auto m = resumed.read_json();
+    if (m["type"] == "highlight") seen.emplace_back(m["id"].get<int>(), m["revision"].get<int>());
+  }
+  CHECK(seen == std::vector<std::pair<int, int>>{{1, 1}, {2, 1}, {3, 0}});
+}
+
 TEST_CASE("a client that reconnects with since first gets the highlights it missed, once and in order") {
   AlertServer server(loopback());
   server.start();
