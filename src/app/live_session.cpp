@@ -110,7 +110,7 @@ class ChannelDetector {
 
   void add_chat(double t, bool wall, float weight) {
     const double det_t = wall ? det_time_of(t, &Anchor::wall_s) : det_time_of(t, &Anchor::stream_s);
-    const auto bin = static_cast<long long>(std::floor((det_t - p_.frame_s / 2) / p_.hop_s + 0.5));
+    const long long bin = p_.frame_at(det_t);
     if (bin > next_frame_ + 7200) return;  // an hour ahead: a wrong clock, not chat
     // A message for a frame already scored counts in the next one: late, but not lost.
     const long long used = std::max(bin, next_frame_);

@@ -160,7 +160,7 @@ int run_replay(const ReplayOptions& opt) {
   long long live_fired = 0;
   if (select)
     detector.on_frame = [&live_rate, &live_fired, &p = live_params, next = detector.on_frame](double t, const HopFeatures& f) {
-      if (const auto h = live_rate.push(std::llround((t - p.frame_s / 2.0) / p.hop_s), f); h && h->revision == 0) ++live_fired;
+      if (const auto h = live_rate.push(p.frame_at(t), f); h && h->revision == 0) ++live_fired;
       if (next) next(t, f);
     };
   ProgressReporter progress(ProgressReporter::mode_for_stderr(opt.quiet || opt.realtime > 0), info.duration_s);

@@ -48,9 +48,9 @@ bool repeats_unit(const std::vector<std::uint32_t>& s) {
   return false;
 }
 
-std::vector<std::vector<std::uint32_t>> split_words(std::string_view text) {
+std::vector<std::vector<std::uint32_t>> split_words(const std::vector<std::uint32_t>& cps) {
   std::vector<std::vector<std::uint32_t>> words(1);
-  for (std::uint32_t c : code_points(text)) {
+  for (std::uint32_t c : cps) {
     if (is_ignorable(c)) continue;
     if (!is_space(c))
       words.back().push_back(c);
@@ -61,16 +61,17 @@ std::vector<std::vector<std::uint32_t>> split_words(std::string_view text) {
   return words;
 }
 
-}  // namespace
-
-int count_words(std::string_view text) { return static_cast<int>(split_words(text).size()); }
-
-bool is_reaction(std::string_view text) {
-  const auto words = split_words(text);
+bool is_reaction(const std::vector<std::vector<std::uint32_t>>& words) {
   if (words.empty()) return false;
   if (words.size() > 1) return std::all_of(words.begin(), words.end(), [&](const auto& w) { return w == words[0]; });
   return words[0].size() <= 3 || repeats_unit(words[0]);
 }
+
+}  // namespace
+
+int count_words(std::string_view text) { return static_cast<int>(split_words(code_points(text)).size()); }
+
+bool is_reaction(std::string_view text) { return is_reaction(split_words(code_points(text))); }
 
 ChatReactionWeigher::ChatReactionWeigher(const DetectorParams& p) : p_(p) {}
 
@@ -94,8 +95,11 @@ float ChatReactionWeigher::weigh(double t_s, std::string_view user, std::string_
   last_t_ = t_s;
   forget_before(t_s);
   if (!user.empty() && last_counted_.count(std::string(user))) return 0.0f;
-  const bool reaction = is_reaction(text) || (emotes > 0 && emotes >= count_words(text));
-  if (!reaction && code_points(text).size() >= static_cast<std::size_t>(p_.chat_copy_min_chars)) {
+  // Decoded once: the line's words decide whether it is a reaction, its length whether it can be a copy.
+  const std::vector<std::uint32_t> cps = code_points(text);
+  const auto words = split_words(cps);
+  const bool reaction = is_reaction(words) || (emotes > 0 && emotes >= static_cast<int>(words.size()));
+  if (!reaction && cps.size() >= static_cast<std::size_t>(p_.chat_copy_min_chars)) {
     std::string line(text);
     lines_seen_.emplace_back(t_s, line);
     if (++copies_[line] > p_.chat_copies_kept) return 0.0f;

@@ -1,6 +1,7 @@
 // Detector parameters: every knob of the excitement detector, with the seed's defaults.
 #pragma once
 
+#include <cmath>
 #include <string>
 
 namespace hyped {
@@ -80,6 +81,10 @@ struct DetectorParams {
   int chat_lookahead_hops() const { return chat_centred ? chat_box_hops() - 1 - chat_box_hops() / 2 : 0; }
   // Time of frame i: its centre.
   double frame_time_s(long long i) const { return static_cast<double>(i) * hop_s + frame_s / 2.0; }
+  // The frame whose centre is nearest to time t (the inverse of frame_time_s).
+  long long frame_at(double t_s) const {
+    return static_cast<long long>(std::floor((t_s - frame_s / 2.0) / hop_s + 0.5));
+  }
   double halflife_hops() const { return stats_halflife_s / hop_s; }
   double audio_baseline_hops() const { return audio_baseline_s / hop_s; }
   int fft_frames_per_hop() const { return hop_len() / fft_size; }
