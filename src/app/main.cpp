@@ -15,10 +15,19 @@
 namespace {
 
 constexpr const char* kReplayHelp =
-    "Run the detector over a saved media file (any container/codec FFmpeg opens; WAV or raw f32le\n"
-    "mono 16 kHz without FFmpeg) and, optionally, its chat log. Prints or writes the highlights.\n"
+    "Run the detector over saved media (any container/codec FFmpeg opens; WAV or raw f32le mono 16 kHz\n"
+    "without FFmpeg) and, optionally, its chat log. Prints or writes the highlights.\n"
     "Chat logs: TwitchDownloader JSON, chat-downloader JSON, '[HH:MM:SS] <nick> text' lines, or JSONL\n"
-    "({\"t\":12.5,\"user\":\"a\",\"text\":\"..\",\"emotes\":0} per line); the format is detected.";
+    "({\"t\":12.5,\"user\":\"a\",\"text\":\"..\",\"emotes\":0} per line); the format is detected.\n"
+    "\n"
+    "Twitch VODs: give the link (https://www.twitch.tv/videos/123, or v123). hyped fetches the VOD's audio\n"
+    "(audio_only rendition, several segments at a time) and its chat while it analyses them, in constant\n"
+    "memory; --save-audio and --save-chat keep them for offline runs. A finished HLS playlist URL works too.\n"
+    "Subscriber-only or deleted VODs cannot be fetched: download them with your account and pass the file.\n"
+    "\n"
+    "Several inputs (paths, links, or a directory of media): one summary line each on stdout, and each\n"
+    "input's export in --out DIR (default: here) named after it; a file's chat log is found beside it as\n"
+    "NAME.chat.json, NAME.chat.jsonl, NAME.chat.txt or NAME.jsonl.";
 
 constexpr const char* kPerHourHelp =
     "About how many highlights an hour to fire (fusion.target_per_hour, default 4): the threshold follows "
@@ -41,12 +50,15 @@ int main(int argc, char** argv) {
 
   hyped::ReplayOptions replay;
   std::string format, z_mode;
-  auto* rp = app.add_subcommand("replay", "Detect highlights in a saved VOD and its chat log");
+  auto* rp = app.add_subcommand("replay", "Detect highlights in saved media or a Twitch VOD (by its link), with its chat");
   rp->footer(kReplayHelp);
-  rp->add_option("MEDIA", replay.media, "Media file to analyse")->required();
-  rp->add_option("--chat", replay.chat, "Chat log of the same broadcast");
+  rp->add_option("INPUT", replay.inputs, "Media file, directory of media, Twitch VOD link or HLS playlist URL")
+      ->required();
+  rp->add_option("--chat", replay.chat, "Chat log of the same broadcast (a VOD: instead of fetching its chat)");
   rp->add_option("--config", replay.config, "TOML config (see config/hyped.toml)");
-  rp->add_option("--out,-o", replay.out, "Write the highlights here instead of stdout (format from the extension)");
+  rp->add_option("--out,-o", replay.out,
+                 "Write the highlights here instead of stdout (format from the extension); with several inputs, "
+                 "the directory for their exports");
   rp->add_option("--format,-f", format, "Output format")->check(CLI::IsMember({"json", "csv", "chapters", "edl"}));
   rp->add_option("--backend", replay.backend, "Compute backend")->check(CLI::IsMember({"auto", "cpu", "cuda"}))->capture_default_str();
   rp->add_option("--z-mode", z_mode, "z statistics: global (seed, whole file) or running (as live)")
@@ -68,6 +80,18 @@ int main(int argc, char** argv) {
   rp->add_option("--chat-box", replay.chat_box,
                  "Chat box: centred (seed, whole logs) or trailing (as live: for sessions recorded with --record)")
       ->check(CLI::IsMember({"centred", "trailing"}));
+
+  rp->add_flag("--no-chat", replay.no_chat, "VOD: do not fetch its chat (audio only)");
+  rp->add_option("--save-chat", replay.save_chat, "VOD: keep its chat here as hyped JSONL (replay it with --chat)");
+  rp->add_option("--save-audio", replay.save_audio, "Keep the decoded audio here (16 kHz float WAV, replayable)");
+  rp->add_option("--parallel", replay.parallel_fetches, "VOD: segments downloaded at once (default 6)")
+      ->check(CLI::Range(1, 64));
+  rp->add_option("--gql-url", replay.gql_url, "Twitch GQL endpoint (default https://gql.twitch.tv/gql)");
+  rp->add_option("--usher-url", replay.usher_url, "Twitch usher base URL (default https://usher.ttvnw.net)");
+  rp->add_option("--client-id", replay.client_id, "Client-ID for the VOD's playback token (default: the web player's)");
+  rp->add_option("--chat-client-id", replay.chat_client_id,
+                 "Client-ID for the VOD's comment pages (default: one Twitch does not hold to its integrity check)");
+  rp->add_option("--ca-file", replay.ca_file, "Extra CA certificates (PEM) to trust for HTTPS");
 
   hyped::ChatCommandOptions chat;
   auto* ch = app.add_subcommand("chat", "Follow Twitch chat channels: per-hop chat features and chat-only highlights as JSON lines");

@@ -34,6 +34,12 @@ MultiStreamDetector::MultiStreamDetector(const DetectorParams& p, std::unique_pt
 
 void MultiStreamDetector::push(int stream, std::span<const float> samples) { lane(stream).blocker.append(samples); }
 
+void MultiStreamDetector::add_chat(int stream, std::span<const ChatMessage> messages) {
+  Lane& l = lane(stream);
+  if (!l.io.chat_log) throw std::logic_error("add_chat on a stream fed chat per frame");
+  l.io.chat_log->add(messages, p_);
+}
+
 long long MultiStreamDetector::frames(int stream) const {
   return std::max(0LL, lane(stream).blocks_done - (p_.frame_hops() - 1));
 }

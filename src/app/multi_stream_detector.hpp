@@ -45,6 +45,9 @@ class MultiStreamDetector {
                       int max_tick_hops = 4);
 
   void push(int stream, std::span<const float> samples);
+  // More of a stream's chat_log (a chat fetched while the audio streams): it must arrive before the
+  // frames that read it (chat_lookahead_hops past the audio pushed so far).
+  void add_chat(int stream, std::span<const ChatMessage> messages);
   // Scores the whole hop blocks of every stream holding at least min_blocks of them, in as few ticks
   // as that takes (replay waits for max_tick_hops: fewer, larger ticks).
   void process(int min_blocks = 1);

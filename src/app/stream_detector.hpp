@@ -34,6 +34,9 @@ class StreamDetector {
 
   // Samples in chunks of any size; the results are the same for any chunking.
   void push(std::span<const float> samples);
+  // Chat that arrives while the samples do (a VOD's comment pages): add it before pushing the samples
+  // whose frames read it, i.e. chat up to seconds_seen() + the pushed samples + chat_lookahead_s().
+  void add_chat(std::span<const ChatMessage> messages) { detector_.add_chat(0, messages); }
   // Processes the remaining whole hops (a trailing partial hop is dropped, as the seed's unfold does)
   // and, in global mode, scores the whole series.
   DetectionResult finish();

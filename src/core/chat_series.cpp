@@ -5,7 +5,9 @@
 
 namespace hyped {
 
-ChatRateSeries::ChatRateSeries(std::vector<ChatMessage> messages, const DetectorParams& p) {
+ChatRateSeries::ChatRateSeries(std::vector<ChatMessage> messages, const DetectorParams& p) { add(messages, p); }
+
+void ChatRateSeries::add(std::span<const ChatMessage> messages, const DetectorParams& p) {
   // bin i spans [frame_time_s(i) − hop/2, frame_time_s(i) + hop/2)
   const double origin = p.frame_time_s(0) - p.hop_s / 2.0;
   for (const ChatMessage& m : messages) {

@@ -19,6 +19,9 @@ class ChatRateSeries {
  public:
   ChatRateSeries() = default;
   ChatRateSeries(std::vector<ChatMessage> messages, const DetectorParams& p);
+  // Adds messages that arrived later (a chat fetched while the audio streams): bins already read by
+  // the detector must not change, so messages must not lie before what it has read.
+  void add(std::span<const ChatMessage> messages, const DetectorParams& p);
   float count(long long bin) const;
   bool empty() const { return bins_.empty(); }
   long long bins() const { return static_cast<long long>(bins_.size()); }

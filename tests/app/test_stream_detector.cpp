@@ -252,3 +252,41 @@ TEST_CASE("spectral features respond to a bright burst") {
   CHECK(quiet.hf_ratio > 0.5f);  // white noise: most power above 2 kHz of 8 kHz
   CHECK(quiet.hf_ratio < 0.9f);
 }
+
+TEST_CASE("chat added while the audio streams scores the same as the whole log up front") {
+  DetectorParams p;
+  p.z_mode = ZMode::Running;
+  p.warmup_s = 20;
+  p.chat_centred = true;
+  const std::vector<double> events = {60, 130};
+  const auto x = synth_audio(180, events, 31);
+  auto chat = synth_chat(180, events, 32);
+  std::sort(chat.begin(), chat.end(), [](const auto& a, const auto& b) { return a.t_s < b.t_s; });
+  const DetectionResult whole = run(p, x, chat, {4096});
+
+  // As `hyped replay` feeds a VOD's comment pages: before each chunk, the chat its frames will read.
+  const double ahead_s = (p.chat_lookahead_hops() + 2) * p.hop_s + p.frame_s;
+  std::size_t next = 0;
+  const auto upto = [&](double t_s) {
+    std::vector<ChatMessage> out;
+    while (next < chat.size() && chat[next].t_s <= t_s) out.push_back(chat[next++]);
+    return out;
+  };
+  StreamDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(upto(ahead_s), p));
+  d.keep_series(true);
+  for (std::size_t pos = 0; pos < x.size(); pos += 4096) {
+    const std::size_t n = std::min<std::size_t>(4096, x.size() - pos);
+    d.add_chat(upto(d.seconds_seen() + static_cast<double>(n) / p.sample_rate_hz + ahead_s));
+    d.push(std::span(x).subspan(pos, n));
+  }
+  d.add_chat(upto(1e18));
+  const DetectionResult fed = d.finish();
+  REQUIRE(fed.series.size() == whole.series.size());
+  for (std::size_t i = 0; i < fed.series.size(); ++i) {
+    CHECK(fed.series[i].chat_rate == whole.series[i].chat_rate);
+    CHECK(fed.series[i].score == whole.series[i].score);
+  }
+  REQUIRE(fed.highlights.size() == whole.highlights.size());
+  CHECK(!fed.highlights.empty());
+  for (std::size_t i = 0; i < fed.highlights.size(); ++i) CHECK(fed.highlights[i].time_s == whole.highlights[i].time_s);
+}

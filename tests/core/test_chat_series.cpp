@@ -31,6 +31,19 @@ TEST_CASE("messages land in the bin centred on their frame's time") {
   CHECK(s.count(1000) == 0);
 }
 
+TEST_CASE("messages added later land where they would have up front") {
+  DetectorParams p;
+  const std::vector<ChatMessage> all = {{0.3, 1}, {0.74, 1}, {5.0, 2}, {10.0, 1}, {-1.0, 1}, {30.2, 0.25f}};
+  const ChatRateSeries whole(all, p);
+  ChatRateSeries grown;
+  CHECK(grown.empty());
+  grown.add(std::span(all).first(3), p);
+  CHECK(grown.count(19) == 0);
+  grown.add(std::span(all).subspan(3), p);
+  REQUIRE(grown.bins() == whole.bins());
+  for (long long b = 0; b < whole.bins(); ++b) CHECK(grown.count(b) == whole.count(b));
+}
+
 TEST_CASE("centred box smoothing equals the seed's conv1d for odd and even kernels") {
   std::mt19937 rng(3);
   std::poisson_distribution<int> pd(2.0);

@@ -242,7 +242,7 @@ class BadInputGetsOneClearError(unittest.TestCase):
     def test_help_explains_the_command(self):
         r = run("replay", "--help")
         self.assertEqual(r.returncode, 0)
-        for word in ("MEDIA", "--chat", "--format", "--backend", "TwitchDownloader"):
+        for word in ("INPUT", "--chat", "--format", "--backend", "TwitchDownloader", "twitch.tv/videos", "--save-chat"):
             self.assertIn(word, r.stdout)
 
 
