@@ -5,12 +5,14 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "app/chat_command.hpp"
 #include "app/config.hpp"
 #include "app/live_command.hpp"
 #include "app/profile_command.hpp"
 #include "app/replay_command.hpp"
+#include "app/version.hpp"
 
 namespace {
 
@@ -45,7 +47,7 @@ void setup_logging() {
 int main(int argc, char** argv) {
   setup_logging();
   CLI::App app{"hyped: finds the moments worth clipping in Twitch streams and VODs, from audio and chat", "hyped"};
-  app.set_version_flag("--version", "hyped 0.1.0");
+  app.set_version_flag("--version", "hyped " + std::string(hyped::version()));
   app.require_subcommand(1);
 
   hyped::ReplayOptions replay;
