@@ -190,6 +190,7 @@ DecodedSegment SegmentDecoder::decode(std::span<const std::uint8_t> init, std::s
     d.receive_frames(out);
   }
   if (r.source_rate_hz == 0) r.source_rate_hz = d.dec->sample_rate;
+  r.source_channels = par->ch_layout.nb_channels > 0 ? par->ch_layout.nb_channels : d.dec->ch_layout.nb_channels;
   r.samples = out.size() - base;
   return r;
 }

@@ -18,6 +18,7 @@ struct DecodedSegment {
   std::size_t samples = 0;            // appended to the output
   std::string codec;                  // "aac"
   int source_rate_hz = 0;
+  int source_channels = 0;
 };
 
 class SegmentDecoder {

@@ -176,6 +176,7 @@ class HlsVodSource : public AudioSource {
     load(url);
     for (int w = 0; w < std::max(1, opt_.parallel_fetches); ++w)
       asio::co_spawn(io_.io(), fetch_loop(), asio::detached);
+    decode_next();  // the first segment says what the audio is
   }
 
   ~HlsVodSource() override {
@@ -225,9 +226,6 @@ class HlsVodSource : public AudioSource {
       if (s.encrypted) throw std::runtime_error("encrypted HLS segments (EXT-X-KEY) are not supported: '" + url + "'");
       info_.duration_s = std::max(0.0, info_.duration_s) + s.duration_s;
     }
-    info_.codec = "aac";
-    info_.source_rate_hz = rate_;
-    info_.source_channels = 1;
     spdlog::info("VOD playlist: {} segments, {:.0f} s, fetching {} at a time", segments_.size(), info_.duration_s,
                  opt_.parallel_fetches);
   }
@@ -317,7 +315,12 @@ class HlsVodSource : public AudioSource {
     if (f.failure.empty()) {
       try {
         const std::size_t before = pending_.size();
-        decoder_.decode(bytes(init_), bytes(f.data), pending_);
+        const DecodedSegment d = decoder_.decode(bytes(init_), bytes(f.data), pending_);
+        if (info_.codec.empty()) {
+          info_.codec = d.codec;
+          info_.source_rate_hz = d.source_rate_hz;
+          info_.source_channels = d.source_channels;
+        }
         media_s_ += static_cast<double>(pending_.size() - before) / rate_;
         return;
       } catch (const std::exception& e) {
