@@ -7,6 +7,7 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
@@ -75,6 +76,8 @@ int run_live(const LiveOptions& opt) {
   so.gql_url = opt.gql_url;
   so.usher_url = opt.usher_url;
   so.client_id = opt.client_id;
+  so.exit_when_offline = opt.exit_when_offline;
+  so.offline_poll_s = opt.offline_poll_s;
   try {
     so.backend = parse_backend_kind(opt.backend);
   } catch (const std::invalid_argument& e) {
@@ -96,10 +99,19 @@ int run_live(const LiveOptions& opt) {
     server->start();
     attach_server(session, *server);
   }
-  // One JSON object per line on stdout, the same message websocket clients get.
-  session.on_highlight = [&server](const LiveHighlight& h) {
-    std::cout << highlight_message(h.channel, h.highlight, h.wall_time) << std::endl;
+  // One JSON object per line on stdout, the same message websocket clients get. Highlights come from
+  // the detector thread, broadcasts from the ingest thread: one line at a time.
+  std::mutex stdout_lines;
+  session.on_highlight = [&server, &stdout_lines](const LiveHighlight& h) {
+    {
+      std::lock_guard lock(stdout_lines);
+      std::cout << highlight_message(h.channel, h.highlight, h.wall_time) << std::endl;
+    }
     if (server) server->publish_highlight(h.channel, h.highlight, h.wall_time);
+  };
+  session.on_broadcast = [&stdout_lines](const std::string& channel, bool live, std::chrono::system_clock::time_point when) {
+    std::lock_guard lock(stdout_lines);
+    std::cout << broadcast_message(channel, live, when) << std::endl;
   };
   // Chat (Twitch IRC): each Twitch channel's own chat, or --chat-channel for the one stream followed.
   std::vector<std::pair<std::string, std::string>> chat_to_stream;

@@ -20,6 +20,8 @@ struct LiveOptions {
   std::string ca_file;
   std::string gql_url, usher_url, client_id;  // empty: Twitch's own
   std::optional<double> per_hour;  // overrides fusion.target_per_hour for every channel
+  bool exit_when_offline = false;  // an offline Twitch channel ends its following (at start: an error)
+  double offline_poll_s = 30;      // how often usher is asked whether an offline channel went live
   bool quiet = false;
 };
 

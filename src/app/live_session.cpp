@@ -4,12 +4,14 @@
 #include <concurrentqueue/concurrentqueue.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -229,6 +231,8 @@ struct LiveSession::Impl {
     std::unique_ptr<HttpClient> api;  // Twitch GQL/usher client (token renewals)
     std::unique_ptr<HlsFollower> follower;
     LiveChannelReport report;
+    LiveChannelReport earlier;  // the figures of its broadcasts so far
+    std::optional<asio::steady_timer> wait_timer;  // while it is offline
     std::vector<float> staging;
   };
 
@@ -242,6 +246,7 @@ struct LiveSession::Impl {
   std::unique_ptr<MultiStreamDetector> detector;  // every channel's stream, one backend; before `detectors` dies
   std::function<void(const LiveHighlight&)>* on_highlight = nullptr;
   std::function<void(const std::string&, double, const HopFeatures&)>* on_hop = nullptr;
+  std::function<void(const std::string&, bool, std::chrono::system_clock::time_point)>* on_broadcast = nullptr;
 
   moodycamel::BlockingConcurrentQueue<AudioChunk> audio;
   moodycamel::ConcurrentQueue<ChatEvent> chat;
@@ -279,57 +284,119 @@ struct LiveSession::Impl {
     }
   }
 
+  // Sleeps s seconds on the channel's timer, which stop_all() cancels; false when stopping.
+  asio::awaitable<bool> wait_offline(Channel& ch, double s) {
+    ch.wait_timer.emplace(ioc);
+    ch.wait_timer->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s)));
+    co_await ch.wait_timer->async_wait(asio::as_tuple(asio::use_awaitable));
+    co_return !stopping;
+  }
+
+  void broadcast(const Channel& ch, bool live) {
+    if (on_broadcast && *on_broadcast) (*on_broadcast)(ch.name, live, std::chrono::system_clock::now());
+  }
+
+  // A Twitch channel: waits while it is offline, follows each broadcast, and waits again when it ends
+  // (unless exit_when_offline). An HLS URL: followed once.
+  asio::awaitable<std::string> follow_broadcasts(Channel& ch, int idx, std::shared_ptr<TlsTrust> trust) {
+    TwitchOptions tw;
+    if (!opt.gql_url.empty()) tw.gql_url = opt.gql_url;
+    if (!opt.usher_url.empty()) tw.usher_url = opt.usher_url;
+    if (!opt.client_id.empty()) tw.client_id = opt.client_id;
+    HlsFollowerOptions fo;
+    fo.label = ch.name;
+    fo.sample_rate_hz = opt.detector.sample_rate_hz;
+    if (!ch.twitch) {
+      fo.url = ch.url;
+      if (stopping) co_return std::string();
+      ch.follower = std::make_unique<HlsFollower>(ioc.get_executor(), trust, fo);
+      ch.follower->on_audio = [this, idx](const LiveAudio& a) { enqueue(idx, a); };
+      co_return co_await ch.follower->run();
+    }
+    ch.api = std::make_unique<HttpClient>(ioc.get_executor(), trust);
+    auto offline_since = std::chrono::steady_clock::now();
+    bool said_waiting = false;
+    for (int broadcasts = 0; !stopping;) {
+      TwitchStream s;
+      std::optional<std::string> offline;  // why usher has no playlist (no co_await inside a handler)
+      try {
+        s = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
+      } catch (const TwitchOfflineError& e) {
+        offline = e.what();
+      }
+      if (offline) {
+        if (opt.exit_when_offline) co_return broadcasts == 0 ? *offline : std::string();
+        const double offline_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - offline_since).count();
+        // Every offline_poll_s for ten minutes (a streamer who started hyped first goes live soon), then
+        // backing off to 4x that: a bot waiting for days asks Twitch less.
+        const double poll_s = opt.offline_poll_s * std::clamp(offline_s / 600.0, 1.0, 4.0);
+        if (!said_waiting)
+          spdlog::info("[{}] offline; waiting for a broadcast (asking every {:.0f} s)", ch.name, poll_s);
+        said_waiting = true;
+        if (!co_await wait_offline(ch, poll_s)) break;
+        continue;
+      }
+      ++broadcasts;
+      said_waiting = false;
+      spdlog::info("[{}] live; rendition {}", ch.name, s.rendition);
+      broadcast(ch, true);
+      fo.url = s.media_url;
+      fo.renew_url = [&ch, tw]() -> asio::awaitable<std::string> {
+        std::string url;
+        try {
+          const TwitchStream fresh = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
+          url = fresh.media_url;
+        } catch (const TwitchOfflineError&) {
+          // The broadcast is over: "" ends following it cleanly.
+        }
+        co_return url;
+      };
+      if (ch.follower) accumulate(ch);
+      ch.follower = std::make_unique<HlsFollower>(ioc.get_executor(), trust, fo);
+      ch.follower->on_audio = [this, idx](const LiveAudio& a) { enqueue(idx, a); };
+      std::string error = co_await ch.follower->run();
+      if (stopping) break;
+      broadcast(ch, false);
+      if (opt.exit_when_offline) co_return error;
+      if (!error.empty()) spdlog::warn("[{}] {}; asking Twitch whether it is still live", ch.name, error);
+      else spdlog::info("[{}] broadcast ended", ch.name);
+      offline_since = std::chrono::steady_clock::now();
+      // usher may list an ended broadcast for a while: ask again only after a poll's wait.
+      if (!co_await wait_offline(ch, opt.offline_poll_s)) break;
+    }
+    co_return std::string();
+  }
+
+  // Figures of a finished broadcast's follower, kept across the channel's broadcasts.
+  void accumulate(Channel& ch) {
+    const HlsFollowerStats s = ch.follower->stats();
+    LiveChannelReport& r = ch.earlier;
+    r.requests += s.requests;
+    r.connections += s.connections;
+    r.audio_s += s.audio_s;
+    r.gap_s += s.gap_s;
+    r.ad_s += s.ad_s;
+    r.segments += s.segments;
+    r.gaps += s.gaps;
+    r.ad_segments += s.ad_segments;
+    r.retries += s.retries;
+    r.stalls += s.stalls;
+  }
+
   asio::awaitable<void> follow(int idx, std::shared_ptr<TlsTrust> trust) {
     Channel& ch = *channels[static_cast<std::size_t>(idx)];
     std::string error;
     try {
-      TwitchOptions tw;
-      if (!opt.gql_url.empty()) tw.gql_url = opt.gql_url;
-      if (!opt.usher_url.empty()) tw.usher_url = opt.usher_url;
-      if (!opt.client_id.empty()) tw.client_id = opt.client_id;
-      HlsFollowerOptions fo;
-      fo.label = ch.name;
-      fo.sample_rate_hz = opt.detector.sample_rate_hz;
-      if (ch.twitch) {
-        ch.api = std::make_unique<HttpClient>(ioc.get_executor(), trust);
-        const TwitchStream s = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
-        spdlog::info("[{}] live; rendition {}", ch.name, s.rendition);
-        ch.url = s.media_url;
-        fo.renew_url = [&ch, tw]() -> asio::awaitable<std::string> {
-          std::string url;
-          try {
-            const TwitchStream fresh = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
-            url = fresh.media_url;
-          } catch (const TwitchOfflineError&) {
-            // The broadcast is over: "" ends following it cleanly.
-          }
-          co_return url;
-        };
-      }
-      fo.url = ch.url;
-      if (!stopping) {
-        ch.follower = std::make_unique<HlsFollower>(ioc.get_executor(), trust, fo);
-        ch.follower->on_audio = [this, idx](const LiveAudio& a) { enqueue(idx, a); };
-        error = co_await ch.follower->run();
-      }
+      error = co_await follow_broadcasts(ch, idx, std::move(trust));
     } catch (const std::exception& e) {
       error = e.what();
     }
+    if (ch.follower) accumulate(ch);
+    ch.follower.reset();
+    ch.report = ch.earlier;
     ch.report.channel = ch.name;
     ch.report.error = error;
-    if (ch.follower) {
-      const HlsFollowerStats s = ch.follower->stats();
-      ch.report.requests = s.requests;
-      ch.report.connections = s.connections;
-      ch.report.audio_s = s.audio_s;
-      ch.report.gap_s = s.gap_s;
-      ch.report.ad_s = s.ad_s;
-      ch.report.segments = s.segments;
-      ch.report.gaps = s.gaps;
-      ch.report.ad_segments = s.ad_segments;
-      ch.report.retries = s.retries;
-      ch.report.stalls = s.stalls;
-    }
     if (!error.empty() && channels.size() > 1) spdlog::error("[{}] {}", ch.name, error);
     if (--active == 0) {
       if (signals) signals->cancel();
@@ -340,8 +407,10 @@ struct LiveSession::Impl {
   void stop_all() {
     if (stopping) return;
     stopping = true;
-    for (auto& ch : channels)
+    for (auto& ch : channels) {
       if (ch->follower) ch->follower->stop();
+      if (ch->wait_timer) ch->wait_timer->cancel();
+    }
     // Requests in flight end by their own deadlines; do not wait that long for them.
     grace.emplace(ioc, std::chrono::seconds(2));
     grace->async_wait([this](boost::system::error_code ec) {
@@ -442,6 +511,7 @@ std::vector<LiveChannelReport> LiveSession::run() {
     if (on_tick) on_tick(ms);
   };
   if (on_backend) on_backend(s.detector->backend().name());
+  s.on_broadcast = &on_broadcast;
   const auto trust = make_tls_trust(s.opt.ca_file);
   if (s.opt.handle_signals) {
     s.signals.emplace(s.ioc, SIGINT, SIGTERM);

@@ -37,6 +37,11 @@ struct LiveSessionOptions {
   bool handle_signals = true;           // SIGINT/SIGTERM end the session cleanly
   std::size_t queue_chunks = 0;         // 0: 64 per channel (~32 s of audio each)
   std::map<std::string, double> target_per_hour;  // by channel name: fusion.target_per_hour overrides
+  // A Twitch channel that is offline (at start, or when its broadcast ends) is waited for: usher is
+  // asked again every offline_poll_s, backing off to 4× that after ten minutes. exit_when_offline:
+  // an offline channel ends its following instead (at start with an error).
+  bool exit_when_offline = false;
+  double offline_poll_s = 30;
 };
 
 struct LiveChannelReport {
@@ -61,6 +66,9 @@ class LiveSession {
   std::function<void(const std::string& channel, double stream_time_s, const HopFeatures&)> on_hop;
   // Each backend tick's duration in milliseconds (a tick serves every channel with audio waiting).
   std::function<void(double latency_ms)> on_tick;
+  // Ingest thread: a Twitch channel's broadcast started (live = true; stream times restart at 0) or
+  // ended (live = false), at `when`.
+  std::function<void(const std::string& channel, bool live, std::chrono::system_clock::time_point when)> on_broadcast;
   // Once run() has chosen the backend: its name ("cpu" or "cuda").
   std::function<void(const std::string& backend)> on_backend;
 

@@ -115,7 +115,10 @@ int main(int argc, char** argv) {
   hyped::LiveOptions live;
   auto* lv = app.add_subcommand("live", "Follow live streams (Twitch channels or HLS URLs) and print highlights as they happen");
   lv->footer("One JSON object per line on stdout per highlight, logs on stderr; Ctrl-C ends it. Stream times count from\n"
-             "when following began, gaps included; wall_time comes from the stream's PROGRAM-DATE-TIME.");
+             "when following began (a Twitch channel's: from the start of its broadcast), gaps included; wall_time comes\n"
+             "from the stream's PROGRAM-DATE-TIME. A Twitch channel that is offline is waited for, and each of its\n"
+             "broadcasts followed, with a {\"type\":\"broadcast\",\"state\":\"live\"|\"offline\"} line as it starts and ends;\n"
+             "--exit-when-offline ends instead.");
   lv->add_option("CHANNEL", live.channels, "Twitch channels to follow");
   lv->add_option("--url", live.urls, "HLS master or media playlist to follow (repeatable)");
   lv->add_option("--per-hour", live.per_hour, std::string(kPerHourHelp) + "; [channel.NAME] target_per_hour sets one channel's")
@@ -133,6 +136,13 @@ int main(int argc, char** argv) {
   lv->add_option("--gql-url", live.gql_url, "Twitch GQL endpoint (default https://gql.twitch.tv/gql)");
   lv->add_option("--usher-url", live.usher_url, "Twitch usher base URL (default https://usher.ttvnw.net)");
   lv->add_option("--client-id", live.client_id, "Client-ID sent to Twitch GQL (default: the web player's)");
+  lv->add_flag("--exit-when-offline", live.exit_when_offline,
+              "End a Twitch channel's following when it is offline (at start: an error) instead of waiting for its "
+              "next broadcast");
+  lv->add_option("--offline-poll", live.offline_poll_s,
+                 "Seconds between asking Twitch whether an offline channel went live (4x that after 10 min offline)")
+      ->check(CLI::Range(1.0, 3600.0))
+      ->capture_default_str();
   lv->add_flag("--quiet,-q", live.quiet, "Only warnings and errors on stderr");
 
   hyped::ProfileOptions profile;

@@ -30,6 +30,14 @@ std::string highlight_message(const std::string& channel, const Highlight& h, Wa
   return j.dump();
 }
 
+std::string broadcast_message(const std::string& channel, bool live, WallClock::time_point wall) {
+  const ordered_json j = {{"type", "broadcast"},
+                          {"channel", channel},
+                          {"state", live ? "live" : "offline"},
+                          {"wall_time", format_iso8601(wall)}};
+  return j.dump();
+}
+
 std::string score_message(const std::string& channel, double time_s, const HopFeatures& f) {
   ordered_json j = {{"type", "score"},          {"channel", channel},      {"time_s", r3(time_s)},
                     {"score", r4(f.score)},     {"audio_z", r4(f.z_audio)}, {"chat_z", r4(f.z_chat)},

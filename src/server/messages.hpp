@@ -20,6 +20,9 @@ using WallClock = std::chrono::system_clock;
 // {"type":"highlight","channel":..,"id":..,"time_s":..,"wall_time":"ISO-8601","score":..,"audio_z":..,
 //  "chat_z":..,"chat_rate":..,"reasons":[..],"clip":{"start_s":..,"end_s":..}}
 std::string highlight_message(const std::string& channel, const Highlight& h, WallClock::time_point wall);
+// {"type":"broadcast","channel":..,"state":"live"|"offline","wall_time":..}: a Twitch channel's broadcast
+// began (its stream times restart at 0) or ended.
+std::string broadcast_message(const std::string& channel, bool live, WallClock::time_point wall);
 // {"type":"score","channel":..,"time_s":..,"score":..,"audio_z":..,"chat_z":..,"chat_rate":..,"rms":..}
 std::string score_message(const std::string& channel, double time_s, const HopFeatures& f);
 

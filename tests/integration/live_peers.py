@@ -248,11 +248,19 @@ class TwitchStandIn(_QuietHandler):
     """GQL PlaybackAccessToken and usher for a few channels. ctx: {"media_dir": …, "segment_base": …,
     "token_ttl_s": …, "tokens": {}, "log": []}. Channels: "offlinechan" (usher 404), "tokenfail" (GQL
     error), "nobody" (no such user), "endingchan" (live for 10 s from its first token, then its playlist
-    404s and usher says offline); any other login is live and served from media_dir."""
+    404s and usher says offline), "latechan" (offline for 6 s from the first time usher is asked, then
+    live for 12 s, then offline); any other login is live and served from media_dir."""
 
     def ended(self, login):
+        if login == "latechan":
+            return self.late_phase() == "after"
         t0 = self.ctx.setdefault("first_token", {}).get(login)
         return login == "endingchan" and t0 is not None and time.monotonic() - t0 > 10.0
+
+    def late_phase(self):
+        t0 = self.ctx.setdefault("first_usher", {}).setdefault("latechan", time.monotonic())
+        dt = time.monotonic() - t0
+        return "before" if dt < 6.0 else ("live" if dt < 18.0 else "after")
 
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
@@ -291,7 +299,7 @@ class TwitchStandIn(_QuietHandler):
         if m:
             login = m.group(1)
             ctx["log"].append(("usher", login, q))
-            if login == "offlinechan" or self.ended(login):
+            if login == "offlinechan" or self.ended(login) or (login == "latechan" and self.late_phase() == "before"):
                 return self.send(404, json.dumps([{"url": self.path, "error": "twirp error not_found: transcode does not exist",
                                                     "error_code": "transcode_does_not_exist", "type": "error"}]),
                                  "application/json")

@@ -6,6 +6,7 @@ and a Twitch GQL/usher stand-in. Each burst must be found within 1 s of stream t
 import json
 import os
 import re
+import signal
 import subprocess
 import tempfile
 import threading
@@ -52,9 +53,12 @@ class LiveFromNginx(unittest.TestCase):
         cls.pub.wait_first_segment()
         cls.plain = Hyped("--url", cls.nginx.url("live/index.m3u8"), "--config", cls.cfg, "--record", cls.record)
         cls.tw = Hyped("teststreamer", "--gql-url", cls.twitch.base + "/gql", "--usher-url", cls.twitch.base,
-                       "--ca-file", ca, "--config", cls.cfg, *no_chat_args())
+                       "--ca-file", ca, "--config", cls.cfg, "--exit-when-offline", *no_chat_args())
         cls.ending = Hyped("endingchan", "--gql-url", cls.twitch.base + "/gql", "--usher-url", cls.twitch.base,
-                           "--ca-file", ca, "--config", cls.cfg, *no_chat_args())
+                           "--ca-file", ca, "--config", cls.cfg, "--exit-when-offline", *no_chat_args())
+        # Offline at start, live for a while, offline again: waited for, followed, waited for again.
+        cls.late = Hyped("latechan", "--gql-url", cls.twitch.base + "/gql", "--usher-url", cls.twitch.base,
+                         "--ca-file", ca, "--config", cls.cfg, "--offline-poll", "1", *no_chat_args())
         cls.restarted = Hyped("--url", cls.nginx_b.url("live/index.m3u8"), "--config", cls.cfg)
         # Three streams in one process, through one backend: each on its own connection and clock.
         cls.multi_urls = [cls.nginx.url("live/index.m3u8") + "?s=1", cls.nginx.url("live/index.m3u8") + "?s=2",
@@ -81,13 +85,16 @@ class LiveFromNginx(unittest.TestCase):
         cls.interrupt_exit_s = time.monotonic() - t_int
         restarter.join()
         cls.pub.wait(DURATION + 30)
+        cls.late_alive = cls.late.proc.poll() is None  # its broadcast is over: still waiting for the next
+        cls.late.interrupt()
         cls.rcs = {name: p.wait(30) for name, p in (("plain", cls.plain), ("twitch", cls.tw), ("restart", cls.restarted),
-                                                    ("ending", cls.ending), ("multi", cls.multi))}
+                                                    ("ending", cls.ending), ("multi", cls.multi),
+                                                    ("late", cls.late))}
         cls.elapsed = time.monotonic() - t0
 
     @classmethod
     def tearDownClass(cls):
-        for p in (cls.plain, cls.tw, cls.restarted, cls.interrupted, cls.terminated, cls.ending, cls.multi):
+        for p in (cls.plain, cls.tw, cls.restarted, cls.interrupted, cls.terminated, cls.ending, cls.multi, cls.late):
             if p.proc.poll() is None:
                 p.proc.kill()
         cls.pub.stop()
@@ -155,6 +162,19 @@ class LiveFromNginx(unittest.TestCase):
         m = re.search(r"\] (\d+) s of audio in", self.ending.stderr)
         self.assertTrue(m and 8 <= int(m.group(1)) <= 20, self.ending.stderr)
 
+    def test_offline_channel_is_waited_for_and_each_broadcast_followed(self):
+        self.assertTrue(self.late_alive, "hyped live ended when the channel went offline: " + self.late.stderr)
+        self.assertEqual(self.rcs["late"], 0, self.late.stderr)
+        self.assertIn("[latechan] offline; waiting for a broadcast (asking every 1 s)", self.late.stderr)
+        events = [(h["state"], mono) for mono, _, h in self.late.lines if h.get("type") == "broadcast"]
+        self.assertEqual([e for e, _ in events], ["live", "offline"], self.late.lines)
+        # Found within a couple of polls of going live, 6 s after the first ask; followed ~12 s.
+        self.assertLess(events[1][1] - events[0][1], 20)
+        self.assertIn("[latechan] broadcast ended", self.late.stderr)
+        self.assertGreaterEqual(self.late.stderr.count("offline; waiting for a broadcast"), 2, self.late.stderr)
+        m = re.search(r"\[latechan\] (\d+) s of audio in", self.late.stderr)
+        self.assertTrue(m and 6 <= int(m.group(1)) <= 20, self.late.stderr)
+
     def test_nginx_restart_mid_stream_is_retried_without_losing_audio(self):
         self.assertEqual(self.rcs["restart"], 0, self.restarted.stderr)
         self.check_bursts(self.restarted, "nginx restart", latency=False)
@@ -208,9 +228,9 @@ class LiveErrorsAreOneClearLine(unittest.TestCase):
     def run_live(self, *args):
         return subprocess.run([HYPED, "live", *args, "--quiet"], capture_output=True, text=True, timeout=60)
 
-    def twitch(self, channel):
+    def twitch(self, channel, *args):
         return self.run_live(channel, "--gql-url", self.standin.base + "/gql", "--usher-url", self.standin.base,
-                             *no_chat_args())
+                             *args, *no_chat_args())
 
     def assert_one_line(self, r, code, text):
         self.assertEqual(r.returncode, code, r.stderr)
@@ -220,8 +240,22 @@ class LiveErrorsAreOneClearLine(unittest.TestCase):
         self.assertIn(text, lines[0])
 
     def test_offline_channel(self):
-        self.assert_one_line(self.twitch("offlinechan"), 1,
+        self.assert_one_line(self.twitch("offlinechan", "--exit-when-offline"), 1,
                              "Twitch channel 'offlinechan' is offline (twirp error not_found: transcode does not exist")
+
+    def test_offline_channel_is_waited_for_until_stopped(self):
+        p = subprocess.Popen([HYPED, "live", "offlinechan", "--gql-url", self.standin.base + "/gql", "--usher-url",
+                              self.standin.base, "--offline-poll", "1", *no_chat_args()],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(3.5)
+        self.assertIsNone(p.poll(), "hyped live ended on an offline channel")
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=15)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(err.count("offline; waiting for a broadcast"), 1, err)  # said once, not per poll
+        asks = [e for e in self.ctx["log"] if e[0] == "usher" and e[1] == "offlinechan"]
+        self.assertGreaterEqual(len(asks), 3)  # asked again every second
+        self.assertEqual(out, "")
 
     def test_unknown_channel(self):
         self.assert_one_line(self.twitch("nobody"), 1, "Twitch channel 'nobody' does not exist")
