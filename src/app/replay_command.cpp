@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -22,6 +23,8 @@
 #include "server/alert_server.hpp"
 #include "irc/chat_log.hpp"
 #include "live/audio_source.hpp"
+#include "report/report_html.hpp"
+#include "report/timeline.hpp"
 
 namespace hyped {
 namespace {
@@ -109,6 +112,26 @@ void attach_server(StreamDetector& detector, AlertServer& server, const std::str
   };
 }
 
+// `p`: the detector's parameters (whose threshold the report draws); `asked`: the rate the user asked for.
+ReportInput report_input(const ReplayOptions& opt, const DetectorParams& p, const DetectorParams& asked,
+                         const DetectionResult& result, const TimelineBucketer& timeline, const std::string& backend) {
+  ReportInput in;
+  in.title = opt.channel.empty() ? channel_name_for(opt.media) : opt.channel;
+  in.source = opt.media;
+  in.media_src = media_src_for(opt.media, opt.report);
+  in.duration_s = result.duration_s;
+  in.hop_s = p.hop_s;
+  in.frames_per_bucket = timeline.frames_per_bucket();
+  in.facts = {{"backend", backend}, {"z", to_string(p.z_mode)}};
+  const auto per_hour = [](double v) { return std::to_string(std::lround(v)) + "/h"; };
+  if (asked.target_per_hour > 0) in.facts.emplace_back("target", per_hour(asked.target_per_hour));
+  if (p.target_per_hour != asked.target_per_hour)
+    in.facts.emplace_back("threshold drawn: candidates at", per_hour(p.target_per_hour) + ", the strongest kept");
+  in.timeline = timeline.buckets();
+  in.highlights = result.highlights;
+  return in;
+}
+
 }  // namespace
 
 int run_replay(const ReplayOptions& opt) {
@@ -156,6 +179,11 @@ int run_replay(const ReplayOptions& opt) {
     server->start();
     attach_server(detector, *server, opt.channel.empty() ? channel_name_for(opt.media) : opt.channel);
   }
+  std::optional<TimelineBucketer> timeline;  // constant memory however long the media
+  if (!opt.report.empty())
+    detector.on_picked = [&t = timeline.emplace()](double time_s, const HopFeatures& f, double threshold) {
+      t.push(time_s, f, threshold);
+    };
   PeakPicker live_rate(live_params);  // only counts what live detection would fire
   long long live_fired = 0;
   if (select)
@@ -213,6 +241,11 @@ int run_replay(const ReplayOptions& opt) {
     std::ofstream out(opt.out, std::ios::binary);
     out << text;
     if (!out.flush()) throw std::runtime_error("cannot write '" + opt.out + "'");
+  }
+  if (timeline) {
+    write_report(opt.report, render_report_html(report_input(opt, cfg.detector, live_params, result, *timeline,
+                                                             detector.backend().name())));
+    spdlog::info("report: '{}'", opt.report);
   }
   spdlog::info("{} highlights in {} ({} z-scores, {} backend)", result.highlights.size(), clock_time(result.duration_s),
                to_string(cfg.detector.z_mode), detector.backend().name());
