@@ -41,6 +41,21 @@ def hms_tenth(t):
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}.{int(round(t * 10)) % 10}"
 
 
+def bucket_at(data, t):
+    """The bucket the page shows for time t (as its script computes it)."""
+    i = int((t - data["first"] + data["hop"] / 2) // (data["fpb"] * data["hop"]))
+    return min(len(data["pt"]) - 1, max(0, i))
+
+
+def pixel_on(rect, data, i):
+    """A whole pixel (mouse events land on whole pixels) whose time falls in bucket i, nearest its peak."""
+    centre = rect["x"] + rect["w"] * data["pt"][i] / data["dur"]
+    for x in sorted(range(int(centre) - 3, int(centre) + 4), key=lambda x: abs(x - centre)):
+        if bucket_at(data, data["dur"] * (x - rect["x"]) / rect["w"]) == i:
+            return x
+    raise AssertionError(f"no pixel shows bucket {i}: frames are denser than pixels")
+
+
 class Page:
     """One Chromium tab driven over the DevTools protocol; every request the page makes is recorded."""
 
@@ -175,15 +190,16 @@ class ReportInChromium(unittest.TestCase):
             peak = next(i for i, t in enumerate(data["pt"])
                         if top["time_s"] - 0.01 <= t <= top["time_s"] + 30 and abs(data["v"]["score"][i] - top["score"]) < 0.006)
             out["peak"] = peak
-            await page.mouse("mouseMoved", rect["x"] + rect["w"] * data["pt"][peak] / data["dur"], rect["y"] + 60)
+            await page.mouse("mouseMoved", pixel_on(rect, data, peak), rect["y"] + 60)
             out["readout"] = await page.js("Object.fromEntries([...document.querySelectorAll('#readout [data-k]')]"
                                            ".map(e => [e.dataset.k, e.textContent]))")
             out["readout_hidden"] = await page.js("document.getElementById('readout').hidden")
             # A second point, a third of the way in: whatever bucket is under the mouse.
-            x = rect["x"] + rect["w"] / 3
+            x = int(rect["x"] + rect["w"] / 3)
             await page.mouse("mouseMoved", x, rect["y"] + 200)
             out["third"] = (await page.js("Object.fromEntries([...document.querySelectorAll('#readout [data-k]')]"
-                                          ".map(e => [e.dataset.k, e.textContent]))"), (x - rect["x"]) / rect["w"])
+                                          ".map(e => [e.dataset.k, e.textContent]))"),
+                            bucket_at(data, data["dur"] * (x - rect["x"]) / rect["w"]))
             # Click the top highlight's band: the player seeks to its clip.
             band = next(b for b in out["bands"] if b["id"] == top["id"])
             bx = rect["x"] + rect["w"] * (band["start"] + band["end"]) / 2 / data["dur"]
@@ -217,6 +233,12 @@ class ReportInChromium(unittest.TestCase):
             t = int(h["time_s"])
             self.assertEqual(text, f"{t // 3600}:{t // 60 % 60:02d}:{t % 60:02d}")
             self.assertEqual(copy, text)
+        # The page's series is the detector's: each highlight's exported (peak) score is one of its frames,
+        # at or after the highlight's time, within a refractory period.
+        data = out["data"]
+        for h in highlights:
+            window = [v for t, v in zip(data["pt"], data["v"]["score"]) if h["time_s"] - 0.01 <= t <= h["time_s"] + 30]
+            self.assertTrue(any(abs(v - h["score"]) < 0.006 for v in window), (h, window))
         # Hovering the top highlight's peak reads the exported score, at the frame's time, and the same
         # frame's other values.
         data, i, shown = out["data"], out["peak"], out["readout"]
@@ -227,8 +249,7 @@ class ReportInChromium(unittest.TestCase):
         for k in SIGNALS:
             self.assertAlmostEqual(float(shown[k]), data["v"][k][i], delta=0.006, msg=k)
         self.assertGreaterEqual(float(shown["score"]), float(shown["threshold"]))  # it fired over the threshold
-        third, frac = out["third"]
-        j = min(range(len(data["pt"])), key=lambda j: abs(data["pt"][j] - frac * data["dur"]))
+        third, j = out["third"]
         self.assertEqual(third["time"], hms_tenth(data["pt"][j]))
         for k in SIGNALS:
             self.assertAlmostEqual(float(third[k]), data["v"][k][j], delta=0.006, msg=k)
