@@ -4,7 +4,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <limits>
 
 namespace hyped {
 namespace {
@@ -162,6 +161,56 @@ void add_data(std::string& html, const ReportInput& in, double duration_s) {
     html += "]";
   }
   html += "}}</script>\n";
+}
+
+// One band per highlight over its clip window, a dashed mark at its moment, its id and reasons on top
+// (in three rows, so neighbours' labels do not sit on each other).
+void add_bands(std::string& html, std::span<const Highlight> highlights, double duration_s) {
+  for (std::size_t i = 0; i < highlights.size(); ++i) {
+    const Highlight& h = highlights[i];
+    const std::string reasons = escape_html(join_reasons(h.reasons));
+    const std::string when = hms(h.time_s);
+    const double width_s = std::max(0.0, h.end_s - h.start_s);
+    html += "<div class=\"band\" data-id=\"" + std::to_string(h.id) + "\" data-start=\"" + num(h.start_s, 2) +
+            "\" data-end=\"" + num(h.end_s, 2) + "\" data-time=\"" + num(h.time_s, 2) +
+            "\" style=\"left:" + percent(h.start_s, duration_s) + ";width:" + percent(width_s, duration_s) +
+            "\" title=\"Highlight " + std::to_string(h.id) + " at " + when + " (clip " + hms(h.start_s) + "–" +
+            hms(h.end_s) + ") score " + num(h.score, 2) + ": " + reasons +
+            "\"><span class=\"mark\" style=\"left:" + percent(h.time_s - h.start_s, width_s) +
+            "\"></span><span class=\"lab\" style=\"" + (h.start_s > 0.85 * duration_s ? "right:2px;left:auto" : "") +
+            ";top:" + std::to_string(2 + 15 * static_cast<int>(i % 3)) + "px\">" + std::to_string(h.id) + " " +
+            reasons + "</span></div>\n";
+  }
+}
+
+// The cursor, the player's position, and the readout the script fills in (one field per data-k).
+void add_readout(std::string& html) {
+  html +=
+      "<div id=\"cursor\" hidden></div><div id=\"playhead\" hidden></div>\n<div id=\"readout\" hidden>"
+      "<b data-k=\"time\"></b> <span class=\"span\" data-k=\"span\"></span>";
+  for (const Panel& p : kPanels)
+    html += "<div><span style=\"color:" + std::string(p.color) + "\">" + p.label + "</span><span data-k=\"" + p.id +
+            "\"></span></div>";
+  html += "<div><span style=\"color:" + std::string(kThresholdColor) +
+          "\">threshold</span><span data-k=\"threshold\"></span></div></div>\n";
+}
+
+void add_table(std::string& html, std::span<const Highlight> highlights) {
+  html +=
+      "<table id=\"highlights\"><thead><tr><th>#</th><th class=\"r\">time</th><th class=\"r\">clip</th>"
+      "<th>score</th><th>audio z</th><th>chat z</th><th>chat /s</th><th class=\"r\">reasons</th></tr></thead>"
+      "<tbody>\n";
+  for (const Highlight& h : highlights) {
+    const std::string when = hms(h.time_s);
+    html += "<tr data-id=\"" + std::to_string(h.id) + "\" data-start=\"" + num(h.start_s, 2) + "\"><td>" +
+            std::to_string(h.id) + "</td><td class=\"r\"><span class=\"hms\">" + when +
+            "</span><button class=\"copy\" type=\"button\" data-copy=\"" + when + "\" title=\"copy " + when +
+            "\">copy</button></td><td class=\"r\"><span class=\"hms\">" + hms(h.start_s) + "–" + hms(h.end_s) +
+            "</span></td><td>" + fixed2(h.score) + "</td><td>" + fixed2(h.audio_z) + "</td><td>" + fixed2(h.chat_z) +
+            "</td><td>" + fixed2(h.chat_rate) + "</td><td class=\"r\">" + escape_html(join_reasons(h.reasons, ", ")) +
+            "</td></tr>\n";
+  }
+  html += "</tbody></table>\n";
 }
 
 constexpr const char* kStyle = R"(<style>
@@ -353,49 +402,15 @@ std::string render_report_html(const ReportInput& in) {
   html += "<div id=\"chart\">\n";
   for (const Panel& p : kPanels) add_panel(html, in, p, duration_s, grid);
   html += "<div id=\"plot\">\n";
-  for (std::size_t i = 0; i < in.highlights.size(); ++i) {
-    const Highlight& h = in.highlights[i];
-    const std::string reasons = escape_html(join_reasons(h.reasons));
-    const std::string when = hms(h.time_s);
-    const double width_s = std::max(0.0, h.end_s - h.start_s);
-    html += "<div class=\"band\" data-id=\"" + std::to_string(h.id) + "\" data-start=\"" + num(h.start_s, 2) +
-            "\" data-end=\"" + num(h.end_s, 2) + "\" data-time=\"" + num(h.time_s, 2) +
-            "\" style=\"left:" + percent(h.start_s, duration_s) + ";width:" + percent(width_s, duration_s) +
-            "\" title=\"Highlight " + std::to_string(h.id) + " at " + when + " (clip " + hms(h.start_s) + "–" +
-            hms(h.end_s) + ") score " + num(h.score, 2) + ": " + reasons +
-            "\"><span class=\"mark\" style=\"left:" + percent(h.time_s - h.start_s, width_s) +
-            "\"></span><span class=\"lab\" style=\"" + (h.start_s > 0.85 * duration_s ? "right:2px;left:auto" : "") +
-            ";top:" + std::to_string(2 + 15 * static_cast<int>(i % 3)) + "px\">" + std::to_string(h.id) + " " +
-            reasons + "</span></div>\n";
-  }
-  html +=
-      "<div id=\"cursor\" hidden></div><div id=\"playhead\" hidden></div>\n<div id=\"readout\" hidden>"
-      "<b data-k=\"time\"></b> <span class=\"span\" data-k=\"span\"></span>";
-  for (const Panel& p : kPanels)
-    html += "<div><span style=\"color:" + std::string(p.color) + "\">" + p.label + "</span><span data-k=\"" + p.id +
-            "\"></span></div>";
-  html += "<div><span style=\"color:" + std::string(kThresholdColor) +
-          "\">threshold</span><span data-k=\"threshold\"></span></div></div>\n";
+  add_bands(html, in.highlights, duration_s);
+  add_readout(html);
   html += "</div></div>\n<div id=\"axis\">";
   for (double t = 0; t <= duration_s + 1e-9; t += step)
     html += "<span style=\"left:" + percent(t, duration_s) + "\">" + hms(t) + "</span>";
   html += "</div>\n";
 
-  html +=
-      "<table id=\"highlights\"><thead><tr><th>#</th><th class=\"r\">time</th><th class=\"r\">clip</th>"
-      "<th>score</th><th>audio z</th><th>chat z</th><th>chat /s</th><th class=\"r\">reasons</th></tr></thead>"
-      "<tbody>\n";
-  for (const Highlight& h : in.highlights) {
-    const std::string when = hms(h.time_s);
-    html += "<tr data-id=\"" + std::to_string(h.id) + "\" data-start=\"" + num(h.start_s, 2) + "\"><td>" +
-            std::to_string(h.id) + "</td><td class=\"r\"><span class=\"hms\">" + when +
-            "</span><button class=\"copy\" type=\"button\" data-copy=\"" + when + "\" title=\"copy " + when +
-            "\">copy</button></td><td class=\"r\"><span class=\"hms\">" + hms(h.start_s) + "–" + hms(h.end_s) +
-            "</span></td><td>" + fixed2(h.score) + "</td><td>" + fixed2(h.audio_z) + "</td><td>" + fixed2(h.chat_z) +
-            "</td><td>" + fixed2(h.chat_rate) + "</td><td class=\"r\">" + escape_html(join_reasons(h.reasons, ", ")) +
-            "</td></tr>\n";
-  }
-  html += "</tbody></table>\n<footer>hyped timeline report · <span id=\"drawn\"></span></footer>\n";
+  add_table(html, in.highlights);
+  html += "<footer>hyped timeline report · <span id=\"drawn\"></span></footer>\n";
   add_data(html, in, duration_s);
   html += kScript;
   html += "</body></html>\n";
