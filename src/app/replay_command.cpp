@@ -180,10 +180,12 @@ int run_replay(const ReplayOptions& opt) {
     attach_server(detector, *server, opt.channel.empty() ? channel_name_for(opt.media) : opt.channel);
   }
   std::optional<TimelineBucketer> timeline;  // constant memory however long the media
-  if (!opt.report.empty())
+  if (!opt.report.empty()) {
+    check_report_path(opt.report);  // before the replay, not after it
     detector.on_picked = [&t = timeline.emplace()](double time_s, const HopFeatures& f, double threshold) {
       t.push(time_s, f, threshold);
     };
+  }
   PeakPicker live_rate(live_params);  // only counts what live detection would fire
   long long live_fired = 0;
   if (select)

@@ -1,4 +1,6 @@
 // The report's file-system side: where the media lies relative to the page, and writing the page.
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
@@ -45,10 +47,20 @@ std::string media_src_for(const std::string& media, const std::string& report_pa
   return "file://" + url_path(abs_media.generic_string());
 }
 
+void check_report_path(const std::string& path) {
+  std::error_code ec;
+  const fs::path dir = fs::absolute(path, ec).parent_path();
+  if (ec || !fs::is_directory(dir, ec))
+    throw std::runtime_error("cannot write report '" + path + "': no directory '" + dir.string() + "'");
+}
+
 void write_report(const std::string& path, const std::string& html) {
+  errno = 0;
   std::ofstream out(path, std::ios::binary);
   out << html;
-  if (!out.flush()) throw std::runtime_error("cannot write report '" + path + "'");
+  if (!out.flush())
+    throw std::runtime_error("cannot write report '" + path + "'" +
+                             (errno ? ": " + std::string(std::strerror(errno)) : ""));
 }
 
 }  // namespace hyped

@@ -41,6 +41,10 @@ std::string escape_html(std::string_view text);
 // local, a file:// URL when no relative path exists, empty when `media` is no local file (a URL).
 std::string media_src_for(const std::string& media, const std::string& report_path);
 
+// Throws when the page could not be written there (its directory is missing): checked before a long
+// replay rather than after it.
+void check_report_path(const std::string& path);
+
 // Writes the page; throws with the path on failure.
 void write_report(const std::string& path, const std::string& html);
 

@@ -134,3 +134,9 @@ TEST_CASE("the player reaches local media by a relative URL, and nothing for a U
   CHECK(media_src_for((dir / "missing.mp4").string(), (dir / "r.html").string()).empty());
   fs::remove_all(dir);
 }
+
+TEST_CASE("a report bound for a missing directory is refused up front, with the path") {
+  CHECK_THROWS_WITH(check_report_path("/nonexistent-hyped-dir/r.html"),
+                    doctest::Contains("cannot write report '/nonexistent-hyped-dir/r.html'"));
+  CHECK_NOTHROW(check_report_path("r.html"));  // the working directory
+}
