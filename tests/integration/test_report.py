@@ -209,6 +209,15 @@ class ReportInChromium(unittest.TestCase):
             out["audio"] = await page.js("(a => ({src: a.getAttribute('src'), t: a.currentTime}))"
                                          "(document.getElementById('player'))")
             out["selected"] = await page.js("[...document.querySelectorAll('.band.sel')].map(b => +b.dataset.id)")
+            # The first row's copy button puts its H:MM:SS on the clipboard.
+            await page.call("Browser.grantPermissions", permissions=["clipboardReadWrite", "clipboardSanitizedWrite"])
+            button = await page.js("(r => ({x: r.left + r.width / 2, y: r.top + r.height / 2}))"
+                                   "(document.querySelector('button.copy').getBoundingClientRect())")
+            await page.mouse("mousePressed", button["x"], button["y"])
+            await page.mouse("mouseReleased", button["x"], button["y"])
+            await asyncio.sleep(0.2)
+            out["copied"] = await page.js("document.querySelector('button.copy').textContent")
+            out["clipboard"] = await page.js("navigator.clipboard.readText()")
             if os.environ.get("HYPED_SCREENSHOT_DIR"):
                 await page.call("Input.dispatchMouseEvent", type="mouseMoved", x=rect["x"] + rect["w"] * 0.55,
                                 y=rect["y"] + 60)
@@ -253,6 +262,8 @@ class ReportInChromium(unittest.TestCase):
         self.assertEqual(third["time"], hms_tenth(data["pt"][j]))
         for k in SIGNALS:
             self.assertAlmostEqual(float(third[k]), data["v"][k][j], delta=0.006, msg=k)
+        self.assertEqual(out["copied"], "copied")
+        self.assertEqual(out["clipboard"], out["rows"][0][0])
         # The player plays the media by a relative URL, from the clicked clip's start.
         self.assertEqual(out["audio"]["src"], "../media/demo%20vod.mp4")
         self.assertAlmostEqual(out["audio"]["t"], top["start_s"], delta=1.0)
