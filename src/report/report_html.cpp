@@ -71,6 +71,7 @@ double mid_of(const TimelineBucket& b) { return 0.5 * (b.start_s + b.end_s); }
 
 // The min/max envelope: along the maxima, back along the minima. One frame per bucket makes it a line.
 std::string envelope_path(std::span<const TimelineBucket> buckets, Signal s, const Range& r, double duration_s) {
+  if (buckets.empty()) return {};
   std::string d;
   d.reserve(buckets.size() * 24);
   for (std::size_t i = 0; i < buckets.size(); ++i) {

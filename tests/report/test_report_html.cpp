@@ -140,3 +140,13 @@ TEST_CASE("a report bound for a missing directory is refused up front, with the 
                     doctest::Contains("cannot write report '/nonexistent-hyped-dir/r.html'"));
   CHECK_NOTHROW(check_report_path("r.html"));  // the working directory
 }
+
+TEST_CASE("a broadcast with no frames and no highlights still makes a page") {
+  ReportInput in;
+  in.title = "empty";
+  const std::string html = render_report_html(in);
+  CHECK(html.find("0 highlights") != std::string::npos);
+  CHECK(count(html, "<div class=\"band\"") == 0);
+  CHECK(timeline_data(html)["pt"].empty());
+  CHECK(html.find("d=\"Z\"") == std::string::npos);
+}
