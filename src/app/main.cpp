@@ -79,6 +79,10 @@ int main(int argc, char** argv) {
   rp->add_flag("--all", replay.keep_all,
                "Keep every highlight the detector fires at the live rate (default: the strongest per-hour x hours "
                "of three times as many candidates, since a replay sees the whole broadcast)");
+  rp->add_option("--report", replay.report,
+                 "Also write the whole broadcast's timeline as one offline HTML page: score and threshold, audio z, "
+                 "chat z and chat rate, every highlight over its clip, a hover readout, a highlight table, and a "
+                 "player of the media that seeks to a clicked highlight (e.g. --report vod.html)");
   rp->add_option("--chat-box", replay.chat_box,
                  "Chat box: centred (seed, whole logs) or trailing (as live: for sessions recorded with --record)")
       ->check(CLI::IsMember({"centred", "trailing"}));

@@ -115,8 +115,10 @@ void MultiStreamDetector::score_frame(Lane& l, long long frame, const HopFeature
 }
 
 void MultiStreamDetector::pick(Lane& l, long long frame, const HopFeatures& f) {
-  if (auto hl = l.picker.push(frame, f))
-    if (l.io.on_highlight) l.io.on_highlight(*hl);
+  const double threshold = l.picker.threshold();  // the picker holds a frame to the level before it
+  const auto hl = l.picker.push(frame, f);
+  if (on_picked) on_picked(static_cast<int>(&l - lanes_.data()), p_.frame_time_s(frame), f, threshold);
+  if (hl && l.io.on_highlight) l.io.on_highlight(*hl);
 }
 
 void MultiStreamDetector::finish() {

@@ -63,6 +63,9 @@ class MultiStreamDetector {
 
   // After each backend tick, with its duration in milliseconds.
   std::function<void(double latency_ms)> on_tick;
+  // Every frame of every stream as its peak picker takes it (both modes; global mode: in finish()), with
+  // the threshold it was held to: what a timeline report draws.
+  std::function<void(int stream, double time_s, const HopFeatures&, double threshold)> on_picked;
 
   const Backend& backend() const { return *backend_; }
   int streams() const { return static_cast<int>(lanes_.size()); }

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <limits>
 #include <thread>
 #include <vector>
@@ -25,6 +26,8 @@
 #include "server/alert_server.hpp"
 #include "irc/chat_log.hpp"
 #include "live/audio_source.hpp"
+#include "report/report_html.hpp"
+#include "report/timeline.hpp"
 #include "vod/twitch_vod_fetch.hpp"
 
 namespace hyped {
@@ -111,6 +114,28 @@ void attach_server(StreamDetector& detector, AlertServer& server, const std::str
   };
 }
 
+
+// `p`: the detector's parameters (whose threshold the report draws); `asked`: the rate the user asked for.
+ReportInput report_input(const ReplayOptions& opt, const ReplayInput& input, const DetectorParams& p,
+                         const DetectorParams& asked, const DetectionResult& result, const TimelineBucketer& timeline,
+                         const std::string& backend) {
+  ReportInput in;
+  in.title = opt.channel.empty() ? input.name : opt.channel;
+  in.source = input.spec;
+  // A player only for local media: a VOD link's audio is not on disk.
+  if (input.kind == ReplayInput::Kind::File) in.media_src = media_src_for(input.spec, opt.report);
+  in.duration_s = result.duration_s;
+  in.hop_s = p.hop_s;
+  in.frames_per_bucket = timeline.frames_per_bucket();
+  in.facts = {{"backend", backend}, {"z", to_string(p.z_mode)}};
+  const auto per_hour = [](double v) { return std::to_string(std::lround(v)) + "/h"; };
+  if (asked.target_per_hour > 0) in.facts.emplace_back("target", per_hour(asked.target_per_hour));
+  if (p.target_per_hour != asked.target_per_hour)
+    in.facts.emplace_back("threshold drawn: candidates at", per_hour(p.target_per_hour) + ", the strongest kept");
+  in.timeline = timeline.buckets();
+  in.highlights = result.highlights;
+  return in;
+}
 
 TwitchVodOptions vod_options(const ReplayOptions& opt) {
   TwitchVodOptions v;
@@ -251,6 +276,12 @@ ReplaySummary replay_one(const ReplayInput& in, const ReplayOptions& opt, AppCon
     server->start();
     attach_server(detector, *server, opt.channel.empty() ? in.name : opt.channel);
   }
+  std::optional<TimelineBucketer> timeline;  // constant memory however long the media
+  if (!opt.report.empty()) {
+    detector.on_picked = [&t = timeline.emplace()](double time_s, const HopFeatures& f, double threshold) {
+      t.push(time_s, f, threshold);
+    };
+  }
   PeakPicker live_rate(live_params);  // only counts what live detection would fire
   long long live_fired = 0;
   if (select)
@@ -314,6 +345,11 @@ ReplaySummary replay_one(const ReplayInput& in, const ReplayOptions& opt, AppCon
     out << text;
     if (!out.flush()) throw std::runtime_error("cannot write '" + out_path + "'");
   }
+  if (timeline) {
+    write_report(opt.report, render_report_html(report_input(opt, in, cfg.detector, live_params, result, *timeline,
+                                                             detector.backend().name())));
+    spdlog::info("report: '{}'", opt.report);
+  }
   spdlog::info("{} highlights in {} ({} z-scores, {} backend)", result.highlights.size(), clock_time(result.duration_s),
                to_string(cfg.detector.z_mode), detector.backend().name());
   return {result.highlights.size(), result.duration_s, chat.messages()};
@@ -343,6 +379,7 @@ int run_replay(const ReplayOptions& opt) {
   cfg.detector.chat_centred = opt.chat_box.value_or(cfg.chat.box) != "trailing";
   if (opt.per_hour) cfg.detector.target_per_hour = *opt.per_hour;
 
+  if (!opt.report.empty()) check_report_path(opt.report);  // before the replay, not after it
   const bool many_given = opt.inputs.size() > 1;
   const std::vector<ReplayInput> inputs = expand_replay_inputs(opt.inputs, /*look_for_chat=*/opt.chat.empty());
   if (inputs.empty()) throw ConfigError("nothing to replay");
@@ -358,7 +395,8 @@ int run_replay(const ReplayOptions& opt) {
 
   // Several: one export each, named after its input, in --out (a directory), and a summary line each.
   const std::pair<const char*, const std::string*> one_input_only[] = {
-      {"chat", &opt.chat}, {"save-chat", &opt.save_chat}, {"save-audio", &opt.save_audio}, {"serve", &opt.serve}};
+      {"chat", &opt.chat}, {"save-chat", &opt.save_chat}, {"save-audio", &opt.save_audio}, {"serve", &opt.serve},
+      {"report", &opt.report}};
   for (const auto& [flag, value] : one_input_only)
     if (!value->empty())
       throw ConfigError(std::string("--") + flag + " is for one input; with " + std::to_string(inputs.size()) +

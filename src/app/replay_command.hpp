@@ -22,6 +22,7 @@ struct ReplayOptions {
   std::string channel;     // channel name for alerts; empty: the media's file name
   std::optional<double> per_hour;  // overrides fusion.target_per_hour
   bool keep_all = false;           // export every highlight fired, not the strongest target_per_hour × hours
+  std::string report;              // HTML timeline report written here; empty: none
   bool quiet = false;
   // Twitch VODs.
   bool no_chat = false;    // do not fetch a VOD's chat

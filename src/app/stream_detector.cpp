@@ -10,6 +10,9 @@ StreamDetector::StreamDetector(const DetectorParams& p, std::unique_ptr<Backend>
   detector_.on_tick = [this](double ms) {
     if (on_tick) on_tick(ms);
   };
+  detector_.on_picked = [this](int, double t, const HopFeatures& f, double threshold) {
+    if (on_picked) on_picked(t, f, threshold);
+  };
 }
 
 MultiStreamDetector::Stream StreamDetector::stream(ChatRateSeries chat) {

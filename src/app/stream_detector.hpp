@@ -48,6 +48,9 @@ class StreamDetector {
   std::function<void(const Highlight&)> on_highlight;
   // Called for every frame as it is scored (running mode), with its time in seconds.
   std::function<void(double time_s, const HopFeatures&)> on_frame;
+  // Called for every frame as the peak picker takes it (global mode: during finish()), with the
+  // threshold that frame was held to.
+  std::function<void(double time_s, const HopFeatures&, double threshold)> on_picked;
   // Called after each backend tick with its duration in milliseconds.
   std::function<void(double latency_ms)> on_tick;
 

@@ -290,3 +290,45 @@ TEST_CASE("chat added while the audio streams scores the same as the whole log u
   CHECK(!fed.highlights.empty());
   for (std::size_t i = 0; i < fed.highlights.size(); ++i) CHECK(fed.highlights[i].time_s == whole.highlights[i].time_s);
 }
+
+TEST_CASE("every frame reaches on_picked with the threshold it was held to, in both z modes") {
+  for (const ZMode mode : {ZMode::Running, ZMode::Global}) {
+    INFO(to_string(mode));
+    DetectorParams p;
+    p.z_mode = mode;
+    p.target_per_hour = 30;  // a paced threshold that moves as the bursts come
+    const std::vector<double> events = {90, 160, 230};
+    const auto x = synth_audio(260, events, 41);
+    StreamDetector d(p, make_cpu_backend(p, 1), ChatRateSeries(synth_chat(260, events, 42), p));
+    struct Picked {
+      double t;
+      float score;
+      double threshold;
+    };
+    std::vector<Picked> picked;
+    std::vector<Highlight> fired;
+    d.on_picked = [&](double t, const HopFeatures& f, double threshold) { picked.push_back({t, f.score, threshold}); };
+    d.on_highlight = [&](const Highlight& h) {
+      if (h.revision == 0) fired.push_back(h);
+    };
+    d.push(x);
+    const DetectionResult r = d.finish();
+    REQUIRE(static_cast<long long>(picked.size()) == r.frames);
+    double lowest = 1e9, highest = 0;
+    for (std::size_t i = 0; i < picked.size(); ++i) {
+      CHECK(picked[i].t == doctest::Approx(p.frame_time_s(static_cast<long long>(i))));
+      CHECK(picked[i].threshold >= p.threshold);
+      lowest = std::min(lowest, picked[i].threshold);
+      highest = std::max(highest, picked[i].threshold);
+    }
+    CHECK(highest > lowest);  // it follows the rate target
+    REQUIRE(!fired.empty());
+    for (const Highlight& h : fired) {
+      // A highlight fires on the frame whose score rose through the threshold it was held to.
+      const auto i = static_cast<std::size_t>(p.frame_at(h.time_s));
+      REQUIRE(i < picked.size());
+      CHECK(picked[i].score >= picked[i].threshold);
+      CHECK(h.score == picked[i].score);
+    }
+  }
+}
