@@ -16,6 +16,7 @@
 #include <unordered_set>
 
 #include "irc/irc_registration.hpp"
+#include "irc/join_pacer.hpp"
 
 namespace hyped {
 namespace {
@@ -69,70 +70,44 @@ std::string normalize_channel(std::string_view name) {
   return out;
 }
 
-// One connection at a time, all on the client's own thread (single-threaded io_context: no locks around
-// the session). Every handler carries the generation of the connection it belongs to; a handler of an
-// older connection returns at once.
-class TwitchChatClient::Impl {
+// One connection of a client, on the client's own thread (single-threaded io_context: no locks around
+// the session): registration, its share of the channels, keepalive and reconnection. Every handler
+// carries the generation of the socket it belongs to; a handler of an older socket returns at once.
+class IrcConnection {
  public:
-  Impl(TwitchChatClient& owner, IrcClientOptions opt, std::vector<std::string> channels)
+  IrcConnection(TwitchChatClient& owner, asio::io_context& ioc, ssl::context& ssl_ctx, const IrcClientOptions& opt,
+                std::vector<std::string> channels, JoinPacer& pacer, std::mutex& stats_mutex, IrcClientStats& stats,
+                std::string label)
       : owner_(owner),
-        opt_(std::move(opt)),
+        opt_(opt),
         channels_(std::move(channels)),
-        ssl_ctx_(ssl::context::tls_client),
+        label_(std::move(label)),
+        ioc_(ioc),
+        ssl_ctx_(ssl_ctx),
         resolver_(ioc_),
         watchdog_(ioc_),
         join_timer_(ioc_),
         reconnect_timer_(ioc_),
+        pacer_(pacer),
+        stats_mutex_(stats_mutex),
+        stats_(stats),
         rng_(std::random_device{}()) {
-    for (auto& c : channels_) c = normalize_channel(c);
-    if (opt_.nick.empty()) {
-      if (!opt_.token.empty()) throw std::invalid_argument("an OAuth token needs the account's login as irc.nick");
-      nick_ = anonymous_nick(kTwitchNickLen, static_cast<std::uint32_t>(rng_()));
-    } else {
-      nick_ = opt_.nick;
-    }
-    if (!opt_.token.empty() && !opt_.token.starts_with("oauth:")) opt_.token = "oauth:" + opt_.token;
-    if (opt_.tls) {
-      ssl_ctx_.set_default_verify_paths();
-      if (!opt_.ca_file.empty()) ssl_ctx_.load_verify_file(opt_.ca_file);
-      ssl_ctx_.set_verify_mode(ssl::verify_peer);
-    }
+    nick_ = opt_.nick.empty() ? anonymous_nick(kTwitchNickLen, static_cast<std::uint32_t>(rng_())) : opt_.nick;
   }
 
-  void start() {
-    if (thread_.joinable()) return;
-    asio::post(ioc_, [this] { connect(); });
-    guard_.emplace(asio::make_work_guard(ioc_));
-    thread_ = std::thread([this] {
-      try {
-        ioc_.run();
-      } catch (const std::exception& e) {
-        irc_log()->error("chat client stopped: {}", e.what());
-      }
-    });
+  void start() { connect(); }
+
+  // Closes everything; the client's run() returns once every pending handler has finished.
+  void shutdown() {
+    stopping_ = true;
+    ++gen_;
+    close_socket();
+    watchdog_.cancel();
+    join_timer_.cancel();
+    reconnect_timer_.cancel();
+    resolver_.cancel();
   }
 
-  void stop() {
-    if (!thread_.joinable()) return;
-    asio::post(ioc_, [this] {
-      // Close everything and let run() return once every pending handler has finished: nothing is left
-      // half-done when the members go.
-      stopping_ = true;
-      ++gen_;
-      close_socket();
-      watchdog_.cancel();
-      join_timer_.cancel();
-      reconnect_timer_.cancel();
-      resolver_.cancel();
-      guard_.reset();
-    });
-    thread_.join();
-  }
-
-  IrcClientStats stats() const {
-    std::lock_guard lock(stats_mutex_);
-    return stats_;
-  }
   const std::string& nick() const { return nick_; }
 
  private:
@@ -218,7 +193,7 @@ class TwitchChatClient::Impl {
     const double base = std::min(opt_.backoff_max_s, opt_.backoff_min_s * std::pow(2.0, attempt_));
     const double delay = why.starts_with("server asked") ? 0.05 : base * std::uniform_real_distribution<double>(0.5, 1.0)(rng_);
     ++attempt_;
-    irc_log()->warn("chat connection lost ({}); reconnecting in {:.2f} s", why, delay);
+    irc_log()->warn("{}chat connection lost ({}); reconnecting in {:.2f} s", label_, why, delay);
     status(IrcStatus::Kind::Disconnected, why);
     joined_.clear();
     bump([](auto& s) { s.joined = 0; });
@@ -400,7 +375,7 @@ class TwitchChatClient::Impl {
       const int len = m.command == "432" ? server_nick_len_.value_or(kIrcDefaultNickLen)
                                          : std::min(server_nick_len_.value_or(kTwitchNickLen), static_cast<int>(refused.size()));
       nick_ = anonymous_nick(len, static_cast<std::uint32_t>(rng_()));
-      irc_log()->info("the server refused nick '{}': {}; trying '{}'", refused, reason, nick_);
+      irc_log()->info("{}the server refused nick '{}': {}; trying '{}'", label_, refused, reason, nick_);
       send("NICK " + nick_);
       return;
     }
@@ -420,28 +395,26 @@ class TwitchChatClient::Impl {
     }
   }
 
-  // JOINs within the rate limit: at most join_limit channels in any join_window_s (sliding window).
+  // JOINs within the account's rate limit, shared by every connection of the client (JoinPacer).
   void pump_joins() {
     if (stage_ != Stage::Ready) return;
     const auto now = Clock::now();
-    while (!join_times_.empty() && now - join_times_.front() >= seconds(opt_.join_window_s)) join_times_.pop_front();
     std::string line;
     auto flush = [&] {
       if (!line.empty()) send(std::move(line));
       line.clear();
     };
-    while (!pending_joins_.empty() && static_cast<int>(join_times_.size()) < opt_.join_limit) {
+    while (!pending_joins_.empty() && pacer_.take(now)) {
       const std::string& ch = pending_joins_.front();
       if (!line.empty() && line.size() + ch.size() + 2 > kMaxJoinLineBytes) flush();
       line += line.empty() ? "JOIN #" : ",#";
       line += ch;
-      join_times_.push_back(now);
       pending_joins_.pop_front();
     }
     flush();
     if (pending_joins_.empty()) return;
     const auto gen = gen_;
-    join_timer_.expires_at(join_times_.front() + seconds(opt_.join_window_s));
+    join_timer_.expires_at(pacer_.next_free(now));
     join_timer_.async_wait([this, gen](error_code ec) {
       if (!ec && gen == gen_) pump_joins();
     });
@@ -477,12 +450,13 @@ class TwitchChatClient::Impl {
   TwitchChatClient& owner_;
   IrcClientOptions opt_;
   std::vector<std::string> channels_;
+  std::string label_;  // "chat connection 2/3: " when there are several; empty otherwise
   std::string nick_;
 
-  asio::io_context ioc_;
-  ssl::context ssl_ctx_;
+  asio::io_context& ioc_;
+  ssl::context& ssl_ctx_;
   tcp::resolver resolver_;
-  // One connection: its socket, TLS stream, read buffer and write queue (one write in flight).
+  // One socket: its TLS stream, read buffer and write queue (one write in flight).
   struct Conn {
     explicit Conn(asio::io_context& ioc) : sock(ioc) {}
     tcp::socket sock;
@@ -493,11 +467,10 @@ class TwitchChatClient::Impl {
     ~Conn() { tls.reset(); }  // the stream refers to the socket: it goes first
   };
   std::shared_ptr<Conn> conn_;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
   asio::steady_timer watchdog_;
   asio::steady_timer join_timer_;
   asio::steady_timer reconnect_timer_;
-  std::thread thread_;
+  JoinPacer& pacer_;
 
   std::uint64_t gen_ = 0;
   Stage stage_ = Stage::Idle;
@@ -511,12 +484,91 @@ class TwitchChatClient::Impl {
   int nick_retries_ = 0;
   std::optional<int> server_nick_len_;  // ISUPPORT NICKLEN, kept across reconnects
   std::deque<std::string> pending_joins_;
-  std::deque<Clock::time_point> join_times_;
   std::unordered_set<std::string> joined_;
+  std::mutex& stats_mutex_;  // the client's stats() is read from other threads
+  IrcClientStats& stats_;    // this connection's share
   std::mt19937 rng_;
+};
 
-  mutable std::mutex stats_mutex_;  // stats() is read from other threads
-  IrcClientStats stats_;
+// The channels spread over connections of at most channels_per_connection each, all on one thread.
+class TwitchChatClient::Impl {
+ public:
+  Impl(TwitchChatClient& owner, IrcClientOptions opt, std::vector<std::string> channels)
+      : opt_(std::move(opt)),
+        ssl_ctx_(ssl::context::tls_client),
+        pacer_(opt_.join_limit, std::chrono::duration_cast<Clock::duration>(seconds(opt_.join_window_s))) {
+    for (auto& c : channels) c = normalize_channel(c);
+    if (opt_.nick.empty() && !opt_.token.empty())
+      throw std::invalid_argument("an OAuth token needs the account's login as irc.nick");
+    if (!opt_.token.empty() && !opt_.token.starts_with("oauth:")) opt_.token = "oauth:" + opt_.token;
+    if (opt_.tls) {
+      ssl_ctx_.set_default_verify_paths();
+      if (!opt_.ca_file.empty()) ssl_ctx_.load_verify_file(opt_.ca_file);
+      ssl_ctx_.set_verify_mode(ssl::verify_peer);
+    }
+    const std::size_t per = static_cast<std::size_t>(std::max(1, opt_.channels_per_connection));
+    const std::size_t n = std::max<std::size_t>(1, (channels.size() + per - 1) / per);
+    stats_.resize(n);  // before the connections take references to their slots
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto first = channels.begin() + static_cast<std::ptrdiff_t>(std::min(channels.size(), i * per));
+      const auto last = channels.begin() + static_cast<std::ptrdiff_t>(std::min(channels.size(), (i + 1) * per));
+      std::string label = n > 1 ? "chat connection " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " : "";
+      connections_.push_back(std::make_unique<IrcConnection>(owner, ioc_, ssl_ctx_, opt_, std::vector<std::string>(first, last),
+                                                             pacer_, stats_mutex_, stats_[i], std::move(label)));
+    }
+    if (n > 1) irc_log()->info("{} channels over {} connections of at most {}", channels.size(), n, per);
+  }
+
+  void start() {
+    if (thread_.joinable()) return;
+    asio::post(ioc_, [this] {
+      for (auto& c : connections_) c->start();
+    });
+    guard_.emplace(asio::make_work_guard(ioc_));
+    thread_ = std::thread([this] {
+      try {
+        ioc_.run();
+      } catch (const std::exception& e) {
+        irc_log()->error("chat client stopped: {}", e.what());
+      }
+    });
+  }
+
+  void stop() {
+    if (!thread_.joinable()) return;
+    asio::post(ioc_, [this] {
+      for (auto& c : connections_) c->shutdown();
+      guard_.reset();
+    });
+    thread_.join();
+  }
+
+  IrcClientStats stats() const {
+    std::lock_guard lock(stats_mutex_);
+    IrcClientStats sum;
+    for (const IrcClientStats& s : stats_) {
+      sum.lines += s.lines;
+      sum.malformed += s.malformed;
+      sum.chat += s.chat;
+      sum.connects += s.connects;
+      sum.reconnects += s.reconnects;
+      sum.joined += s.joined;
+    }
+    sum.connections = static_cast<int>(stats_.size());
+    return sum;
+  }
+  const std::string& nick() const { return connections_.front()->nick(); }
+
+ private:
+  IrcClientOptions opt_;
+  asio::io_context ioc_;  // before the connections: their sockets and timers belong to it
+  ssl::context ssl_ctx_;
+  JoinPacer pacer_;
+  mutable std::mutex stats_mutex_;
+  std::vector<IrcClientStats> stats_;
+  std::vector<std::unique_ptr<IrcConnection>> connections_;
+  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
+  std::thread thread_;
 };
 
 TwitchChatClient::TwitchChatClient(IrcClientOptions options, std::vector<std::string> channels)

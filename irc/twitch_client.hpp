@@ -1,6 +1,7 @@
-// Twitch chat over IRC (TLS by default): anonymous or OAuth login, IRCv3 tags, rate-limited JOINs of
-// many channels, keepalive, and reconnection with exponential backoff and jitter that re-joins every
-// channel. Runs its own io_context on its own thread; handlers are called on that thread.
+// Twitch chat over IRC (TLS by default): anonymous or OAuth login, IRCv3 tags, many channels spread over
+// several connections (irc.channels_per_connection each), JOINs paced to the account's limit across them,
+// keepalive, and reconnection of each connection on its own with exponential backoff and jitter that
+// re-joins its channels. Runs its own io_context on its own thread; handlers are called on that thread.
 #pragma once
 
 #include <cstdint>
@@ -23,7 +24,8 @@ struct IrcClientOptions {
   std::string nick;        // empty: anonymous "justinfan<digits>" (read-only)
   std::string token;       // OAuth token ("oauth:" added when missing); never logged
   int join_limit = 20;     // channels joined per join window (Twitch: 20 per 10 s, verified bots 2000)
-  double join_window_s = 10.0;
+  double join_window_s = 10.0;      // (the limit is the account's: every connection shares it)
+  int channels_per_connection = 100;  // channels are spread over connections of at most this many
   double connect_timeout_s = 10.0;  // resolve + connect + TLS + registration
   double ping_interval_s = 60.0;    // after this much silence, PING the server…
   double ping_timeout_s = 10.0;     // …and call the connection dead if nothing arrives within this
@@ -47,6 +49,7 @@ struct IrcClientStats {
   long long connects = 0;   // registrations completed
   long long reconnects = 0; // connection attempts after the first
   int joined = 0;           // channels currently joined
+  int connections = 0;      // connections the channels are spread over
 };
 
 class TwitchChatClient {

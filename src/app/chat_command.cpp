@@ -298,7 +298,7 @@ int run_chat(const ChatCommandOptions& opt) {
   print(json{{"type", "summary"}, {"seconds", session_s()}, {"hops", channels.empty() ? 0 : channels[0]->counter.next_bin()},
              {"lines", st.lines}, {"malformed", st.malformed}, {"chat_lines", st.chat}, {"messages", messages},
              {"events", events}, {"late", late}, {"dropped", dropped.load()}, {"connects", st.connects},
-             {"reconnects", st.reconnects}, {"joined", st.joined}});
+             {"reconnects", st.reconnects}, {"joined", st.joined}, {"connections", st.connections}});
   if (!failure.empty()) throw std::runtime_error("chat: " + failure);
   return 0;
 }

@@ -194,6 +194,12 @@ const std::vector<KeySpec>& key_specs() {
          c.irc.join_limit = static_cast<int>(*v);
        }},
       {"irc", "join_window_s", irc_number(&IrcClientOptions::join_window_s, 0, 3600)},
+      {"irc", "channels_per_connection",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = n.value<std::int64_t>();
+         if (!n.is_integer() || *v < 1 || *v > 100000) throw ConfigError(where + " must be an integer in [1, 100000]");
+         c.irc.channels_per_connection = static_cast<int>(*v);
+       }},
       {"irc", "connect_timeout_s", irc_number(&IrcClientOptions::connect_timeout_s, 0.1, 3600)},
       {"irc", "ping_interval_s", irc_number(&IrcClientOptions::ping_interval_s, 0.1, 3600)},
       {"irc", "ping_timeout_s", irc_number(&IrcClientOptions::ping_timeout_s, 0.1, 3600)},

@@ -197,6 +197,8 @@ class TwitchStandIn:
         self.clients = []       # sockets registered (after NICK)
         self.received = []      # (time, line) from clients
         self.joins = []         # (time, channel)
+        self.join_conns = []    # (connection number, channel), in the order of self.joins
+        self.sockets = {}       # connection number → socket
         self.connections = 0
         self.muted = set()      # connections that get no answer any more (a silent server)
         self.stopped = False
@@ -210,9 +212,11 @@ class TwitchStandIn:
                 return
             with self.lock:
                 self.connections += 1
-            threading.Thread(target=self._serve, args=(c,), daemon=True).start()
+                number = self.connections
+                self.sockets[number] = c
+            threading.Thread(target=self._serve, args=(c, number), daemon=True).start()
 
-    def _serve(self, c):
+    def _serve(self, c, number=0):
         buf = b""
         nick = "justinfan0"
         try:
@@ -243,6 +247,7 @@ class TwitchStandIn:
                         for ch in line[5:].split(","):
                             with self.lock:
                                 self.joins.append((now, ch.lstrip("#")))
+                                self.join_conns.append((number, ch.lstrip("#")))
                             c.sendall(f":{nick}!{nick}@{nick}.tmi.twitch.tv JOIN {ch}\r\n".encode())
                     elif line.startswith("PING"):
                         c.sendall(f":tmi.twitch.tv PONG tmi.twitch.tv {line[5:]}\r\n".encode())
@@ -277,6 +282,18 @@ class TwitchStandIn:
                 except OSError:
                     pass
             self.clients.clear()
+
+    def drop_connection(self, number):
+        """Closes one connection, as a server restarting one of its front ends would."""
+        with self.lock:
+            c = self.sockets.get(number)
+            if c in self.clients:
+                self.clients.remove(c)
+        if c is not None:
+            try:
+                c.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def wait_clients(self, n=1, timeout=10):
         deadline = time.time() + timeout

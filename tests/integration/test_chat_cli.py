@@ -366,6 +366,52 @@ class TwitchDialect(unittest.TestCase):
             self.assertLessEqual(sum(1 for u in times[i:] if u - t < 0.99), 4)
         self.assertGreaterEqual(times[-1] - times[0], 1.9)  # 10 channels at 4/s: three windows
 
+    def test_many_channels_spread_over_connections_that_share_the_join_limit(self):
+        self.write_config("[irc]\njoin_limit = 40\njoin_window_s = 1.0\nchannels_per_connection = 100\n"
+                          "backoff_min_s = 0.1\n")
+        names = [f"ch{i:03d}" for i in range(250)]
+        chat = HypedChat(*names, "--host", "127.0.0.1", "--port", str(self.twitch.port), "--plain", "--config",
+                         self.config, "--duration", "14", "--messages")
+        joined = set()
+        while joined != set(names):
+            joined.add(chat.wait(lambda j: j["type"] == "irc" and j["event"] == "joined", timeout=10)["detail"])
+        with self.twitch.lock:
+            by_conn = {}
+            for number, ch in self.twitch.join_conns:
+                by_conn.setdefault(number, []).append(ch)
+            times = sorted(t for t, _ in self.twitch.joins)
+        self.assertEqual(self.twitch.connections, 3)
+        self.assertEqual(sorted(len(v) for v in by_conn.values()), [50, 100, 100])
+        self.assertEqual(sorted(c for v in by_conn.values() for c in v), names)  # each once
+        # The account's limit holds over all connections together: never more than 40 in any second.
+        for i, t in enumerate(times):
+            self.assertLessEqual(sum(1 for u in times[i:] if u - t < 0.99), 40)
+        self.assertGreaterEqual(times[-1] - times[0], 5.0)  # 250 at 40/s: seven windows
+        # One connection dropped: it alone reconnects and re-joins its own channels.
+        second = sorted(by_conn)[1]
+        before = len(self.twitch.join_conns)
+        self.twitch.drop_connection(second)
+        chat.wait(lambda j: j["type"] == "irc" and j["event"] == "disconnected", timeout=10)
+        deadline = time.time() + 10
+        while time.time() < deadline and len(self.twitch.join_conns) < before + len(by_conn[second]):
+            time.sleep(0.05)
+        with self.twitch.lock:
+            rejoined = self.twitch.join_conns[before:]
+        self.assertEqual(sorted(c for _, c in rejoined), sorted(by_conn[second]))
+        self.assertEqual({n for n, _ in rejoined}, {4})
+        # Chat reaches hyped over every connection.
+        self.twitch.wait_clients(3)
+        for ch in ("ch000", "ch150", "ch249"):
+            self.twitch.broadcast(f"@tmi-sent-ts={int(time.time() * 1000)} :viewer!viewer@viewer.tmi.twitch.tv "
+                                  f"PRIVMSG #{ch} :hello {ch}")
+        got = set()
+        while len(got) < 3:
+            got.add(chat.wait(lambda j: j["type"] == "message", timeout=10)["channel"])
+        self.assertEqual(got, {"ch000", "ch150", "ch249"})
+        lines = chat.finish()
+        summary = of_type(lines, "summary")[0]
+        self.assertEqual((summary["connections"], summary["joined"], summary["reconnects"]), (3, 250, 1))
+
     def test_bad_arguments(self):
         r = subprocess.run([HYPED, "chat"], capture_output=True, text=True)
         self.assertEqual(r.returncode, 2)
