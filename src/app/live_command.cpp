@@ -78,6 +78,7 @@ int run_live(const LiveOptions& opt) {
   so.client_id = opt.client_id;
   so.exit_when_offline = opt.exit_when_offline;
   so.offline_poll_s = opt.offline_poll_s;
+  so.ingest_threads = opt.ingest_threads;
   try {
     so.backend = parse_backend_kind(opt.backend);
   } catch (const std::invalid_argument& e) {

@@ -22,6 +22,7 @@ struct LiveOptions {
   std::optional<double> per_hour;  // overrides fusion.target_per_hour for every channel
   bool exit_when_offline = false;  // an offline Twitch channel ends its following (at start: an error)
   double offline_poll_s = 30;      // how often usher is asked whether an offline channel went live
+  int ingest_threads = 0;          // 0: the cores less two
   bool quiet = false;
 };
 

@@ -20,9 +20,11 @@
 #include <csignal>
 #include <ctime>
 #include <deque>
+#include <exception>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -233,12 +235,14 @@ struct LiveSession::Impl {
     LiveChannelReport report;
     LiveChannelReport earlier;  // the figures of its broadcasts so far
     std::optional<asio::steady_timer> wait_timer;  // while it is offline
+    asio::io_context* io = nullptr;  // the ingest thread's context it is followed on
     std::vector<float> staging;
   };
 
   // First: destroyed last, after every socket and timer that belongs to it (coroutines a stop left
   // suspended are destroyed with it; their frames own only their locals).
-  asio::io_context ioc{1};
+  asio::io_context ioc{1};  // signals, the stop's grace timer, and the first share of the streams
+  std::vector<std::unique_ptr<asio::io_context>> ingest;  // one more per further ingest thread
   LiveSessionOptions opt;
   std::vector<std::unique_ptr<Channel>> channels;
   std::map<std::string, int> index;  // read-only once run() starts
@@ -253,8 +257,8 @@ struct LiveSession::Impl {
   std::size_t capacity = 64;
   std::atomic<long long> dropped{0};
   std::atomic<bool> ingest_done{false};
-  int active = 0;
-  bool stopping = false;
+  std::atomic<int> active{0};       // channels still being followed, over every ingest thread
+  std::atomic<bool> stopping{false};
 
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> grace;
@@ -286,7 +290,7 @@ struct LiveSession::Impl {
 
   // Sleeps s seconds on the channel's timer, which stop_all() cancels; false when stopping.
   asio::awaitable<bool> wait_offline(Channel& ch, double s) {
-    ch.wait_timer.emplace(ioc);
+    ch.wait_timer.emplace(*ch.io);
     ch.wait_timer->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s)));
     co_await ch.wait_timer->async_wait(asio::as_tuple(asio::use_awaitable));
     co_return !stopping;
@@ -309,11 +313,11 @@ struct LiveSession::Impl {
     if (!ch.twitch) {
       fo.url = ch.url;
       if (stopping) co_return std::string();
-      ch.follower = std::make_unique<HlsFollower>(ioc.get_executor(), trust, fo);
+      ch.follower = std::make_unique<HlsFollower>(ch.io->get_executor(), trust, fo);
       ch.follower->on_audio = [this, idx](const LiveAudio& a) { enqueue(idx, a); };
       co_return co_await ch.follower->run();
     }
-    ch.api = std::make_unique<HttpClient>(ioc.get_executor(), trust);
+    ch.api = std::make_unique<HttpClient>(ch.io->get_executor(), trust);
     auto offline_since = std::chrono::steady_clock::now();
     bool said_waiting = false;
     for (int broadcasts = 0; !stopping;) {
@@ -353,7 +357,7 @@ struct LiveSession::Impl {
         co_return url;
       };
       if (ch.follower) accumulate(ch);
-      ch.follower = std::make_unique<HlsFollower>(ioc.get_executor(), trust, fo);
+      ch.follower = std::make_unique<HlsFollower>(ch.io->get_executor(), trust, fo);
       ch.follower->on_audio = [this, idx](const LiveAudio& a) { enqueue(idx, a); };
       std::string error = co_await ch.follower->run();
       if (stopping) break;
@@ -398,23 +402,27 @@ struct LiveSession::Impl {
     ch.report.channel = ch.name;
     ch.report.error = error;
     if (!error.empty() && channels.size() > 1) spdlog::error("[{}] {}", ch.name, error);
-    if (--active == 0) {
-      if (signals) signals->cancel();
-      if (grace) grace->cancel();
-    }
+    if (active.fetch_sub(1) == 1)
+      asio::post(ioc, [this] {
+        if (signals) signals->cancel();
+        if (grace) grace->cancel();
+      });
   }
 
+  // On the main context. Each channel is stopped on its own ingest thread, where its objects live.
   void stop_all() {
-    if (stopping) return;
-    stopping = true;
-    for (auto& ch : channels) {
-      if (ch->follower) ch->follower->stop();
-      if (ch->wait_timer) ch->wait_timer->cancel();
-    }
+    if (stopping.exchange(true)) return;
+    for (auto& ch : channels)
+      asio::post(*ch->io, [c = ch.get()] {
+        if (c->follower) c->follower->stop();
+        if (c->wait_timer) c->wait_timer->cancel();
+      });
     // Requests in flight end by their own deadlines; do not wait that long for them.
     grace.emplace(ioc, std::chrono::seconds(2));
     grace->async_wait([this](boost::system::error_code ec) {
-      if (!ec) ioc.stop();
+      if (ec) return;
+      for (auto& io : ingest) io->stop();
+      ioc.stop();
     });
   }
 
@@ -521,18 +529,44 @@ std::vector<LiveChannelReport> LiveSession::run() {
       s.stop_all();
     });
   }
-  s.active = static_cast<int>(s.channels.size());
-  for (int i = 0; i < s.active; ++i) asio::co_spawn(s.ioc, s.follow(i, trust), asio::detached);
+  // Ingest on several threads, each with its own context: a stream's playlist, HTTP, demuxing, decoding
+  // and resampling stay on one thread, and the streams are dealt out evenly.
+  const int n_channels = static_cast<int>(s.channels.size());
+  int threads = s.opt.ingest_threads;
+  if (threads <= 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 2);
+  threads = std::clamp(threads, 1, n_channels);
+  for (int t = 1; t < threads; ++t) s.ingest.push_back(std::make_unique<asio::io_context>(1));
+  for (int i = 0; i < n_channels; ++i)
+    s.channels[static_cast<std::size_t>(i)]->io = i % threads == 0 ? &s.ioc : s.ingest[static_cast<std::size_t>(i % threads - 1)].get();
+  if (threads > 1) spdlog::info("{} streams over {} ingest threads", n_channels, threads);
+  s.active = n_channels;
+  for (int i = 0; i < n_channels; ++i)
+    asio::co_spawn(*s.channels[static_cast<std::size_t>(i)]->io, s.follow(i, trust), asio::detached);
   std::thread detector([&s] { s.detect_loop(); });
+  std::vector<std::thread> ingest_threads;
+  std::mutex failure_mutex;
+  std::exception_ptr failure;
+  for (auto& io : s.ingest)
+    ingest_threads.emplace_back([&io, &failure_mutex, &failure] {
+      try {
+        io->run();
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+      }
+    });
   try {
     s.ioc.run();
   } catch (...) {
-    s.ingest_done = true;
-    detector.join();
-    throw;
+    std::lock_guard lock(failure_mutex);
+    if (!failure) failure = std::current_exception();
   }
+  if (failure)  // one thread failed: the others stop too
+    for (auto& io : s.ingest) io->stop();
+  for (std::thread& t : ingest_threads) t.join();
   s.ingest_done = true;
   detector.join();
+  if (failure) std::rethrow_exception(failure);
   std::vector<LiveChannelReport> reports;
   for (std::size_t i = 0; i < s.channels.size(); ++i) {
     LiveChannelReport r = s.channels[i]->report;

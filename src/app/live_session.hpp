@@ -1,8 +1,8 @@
-// LiveSession, the pipeline behind `hyped live`: one ingest thread (one Asio context: every stream's
-// playlist follower, HTTP client and segment decoder) → a bounded lock-free queue of fixed-size audio
-// chunks (a full queue drops the oldest chunk and counts it) → one detector thread that runs every
-// channel through one MultiStreamDetector (running z-scores, trailing chat box; on CUDA, all channels
-// in one launch per tick) and calls on_highlight. Chat and alert outputs attach here:
+// LiveSession, the pipeline behind `hyped live`: ingest threads (one Asio context each, the streams dealt
+// out over them: each stream's playlist follower, HTTP client and segment decoder) → a bounded lock-free
+// queue of fixed-size audio chunks (a full queue drops the oldest chunk and counts it) → one detector
+// thread that runs every channel through one MultiStreamDetector (running z-scores, trailing chat box;
+// on CUDA, all channels in one launch per tick) and calls on_highlight. Chat and alert outputs attach here:
 // add_chat() from any thread, on_highlight / on_hop on the detector thread.
 #pragma once
 
@@ -42,6 +42,9 @@ struct LiveSessionOptions {
   // an offline channel ends its following instead (at start with an error).
   bool exit_when_offline = false;
   double offline_poll_s = 30;
+  // Threads that fetch and decode the streams, each with its own Asio context; 0: the cores less two
+  // (the detector's and the alert server's), at least one.
+  int ingest_threads = 0;
 };
 
 struct LiveChannelReport {

@@ -147,6 +147,9 @@ int main(int argc, char** argv) {
                  "Seconds between asking Twitch whether an offline channel went live (4x that after 10 min offline)")
       ->check(CLI::Range(1.0, 3600.0))
       ->capture_default_str();
+  lv->add_option("--ingest-threads", live.ingest_threads,
+                 "Threads fetching and decoding the streams (default 0: the cores less two, at least one)")
+      ->check(CLI::Range(0, 1024));
   lv->add_flag("--quiet,-q", live.quiet, "Only warnings and errors on stderr");
 
   hyped::ProfileOptions profile;

@@ -63,8 +63,11 @@ class LiveFromNginx(unittest.TestCase):
         # Three streams in one process, through one backend: each on its own connection and clock.
         cls.multi_urls = [cls.nginx.url("live/index.m3u8") + "?s=1", cls.nginx.url("live/index.m3u8") + "?s=2",
                           cls.nginx.url("live/index.m3u8", tls=True)]
-        cls.multi = Hyped(*[a for u in cls.multi_urls for a in ("--url", u)], "--ca-file", ca, "--config", cls.cfg)
-        cls.interrupted = Hyped("--url", cls.nginx.url("live/index.m3u8"), "--config", cls.cfg)
+        cls.multi = Hyped(*[a for u in cls.multi_urls for a in ("--url", u)], "--ca-file", ca, "--config", cls.cfg,
+                          "--ingest-threads", "3")
+        # Two streams on two ingest threads: a stop reaches each on its own thread.
+        cls.interrupted = Hyped("--url", cls.nginx.url("live/index.m3u8") + "?i=1", "--url",
+                                cls.nginx.url("live/index.m3u8") + "?i=2", "--ingest-threads", "2", "--config", cls.cfg)
         cls.terminated = Hyped("--url", cls.nginx.url("live/index.m3u8"), "--config", cls.cfg)
         t0 = time.monotonic()
 
@@ -139,6 +142,7 @@ class LiveFromNginx(unittest.TestCase):
 
     def test_several_streams_in_one_process_each_find_every_burst(self):
         self.assertEqual(self.rcs["multi"], 0, self.multi.stderr)
+        self.assertIn("3 streams over 3 ingest threads", self.multi.stderr)
         for url in self.multi_urls:
             self.check_bursts(self.multi, url, channel=url)
         self.assertEqual(len(self.multi.highlights()), len(EVENTS) * len(self.multi_urls))
@@ -186,6 +190,7 @@ class LiveFromNginx(unittest.TestCase):
         self.assertEqual(self.terminate_rc, 0, self.terminated.stderr)
         self.assertLess(self.interrupt_exit_s, 3.0)
         self.assertIn("interrupted: stopping", self.interrupted.stderr)
+        self.assertIn("2 streams over 2 ingest threads", self.interrupted.stderr)
         self.assertIn("terminated: stopping", self.terminated.stderr)
         self.assertRegex(self.terminated.stderr, r"\] \d+ s of audio in \d+ segments")
 
