@@ -19,6 +19,7 @@ extern "C" {
 #include "live/ffmpeg_handles.hpp"
 #include "live/ffmpeg_log.hpp"
 #include "live/mono_resampler.hpp"
+#include "live/pending_samples.hpp"
 #include "live/pcm_file_source.hpp"
 
 namespace hyped {
@@ -68,35 +69,22 @@ class FfmpegSource final : public AudioSource {
   long long skipped_packets() const override { return skipped_; }
 
   std::size_t read(std::span<float> out) override {
-    std::size_t done = 0;
-    while (done < out.size()) {
-      if (pending_pos_ < pending_.size()) {
-        const std::size_t n = std::min(out.size() - done, pending_.size() - pending_pos_);
-        std::copy_n(pending_.begin() + static_cast<std::ptrdiff_t>(pending_pos_), n, out.begin() + static_cast<std::ptrdiff_t>(done));
-        pending_pos_ += n;
-        done += n;
-        continue;
-      }
-      if (!refill()) break;
-    }
-    return done;
+    return pending_.read(out, [this](std::vector<float>& samples) { return refill(samples); });
   }
 
  private:
   // Decodes until some resampled samples are pending; false at the end of the stream.
-  bool refill() {
-    pending_.clear();
-    pending_pos_ = 0;
-    while (pending_.empty()) {
+  bool refill(std::vector<float>& pending) {
+    while (pending.empty()) {
       if (finished_) return false;
       const int got = avcodec_receive_frame(dec_.get(), frame_.get());
       if (got == 0) {
-        resampler_.convert(frame_.get(), pending_);
+        resampler_.convert(frame_.get(), pending);
         av_frame_unref(frame_.get());
         continue;
       }
       if (got == AVERROR_EOF) {
-        resampler_.flush(pending_);  // the resampler's delay line
+        resampler_.flush(pending);  // the resampler's delay line
         finished_ = true;
         continue;
       }
@@ -139,8 +127,7 @@ class FfmpegSource final : public AudioSource {
   FramePtr frame_;
   MonoResampler resampler_{rate_};
   int stream_ = -1;
-  std::vector<float> pending_;
-  std::size_t pending_pos_ = 0;
+  PendingSamples pending_;
   bool finished_ = false;
   long long skipped_ = 0;
 };

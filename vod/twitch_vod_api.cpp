@@ -64,6 +64,31 @@ const nlohmann::json* find_path(const nlohmann::json& j, std::initializer_list<c
   return cur;
 }
 
+// The answer's data.<field>, or why there is none: a GQL error, a malformed answer, or NotFound when
+// Twitch answers null (no such video). `what` names the answer in messages.
+const nlohmann::json* gql_field(const nlohmann::json& j, std::string_view body, const char* field, const char* what,
+                                VodApiError& error) {
+  const nlohmann::json* a = j.is_discarded() ? nullptr : answer_object(j);
+  if (!a) {
+    error = {VodApiError::Malformed, std::string(what) + " is not JSON: " + one_line(body, 80)};
+    return nullptr;
+  }
+  if (auto e = gql_error(*a)) {
+    error = *e;
+    return nullptr;
+  }
+  const nlohmann::json* node = find_path(*a, {"data", field});
+  if (!node) {
+    error = {VodApiError::Malformed, std::string("unexpected ") + what + ": " + one_line(body, 80)};
+    return nullptr;
+  }
+  if (node->is_null()) {
+    error = {VodApiError::NotFound, "Twitch has no such video"};
+    return nullptr;
+  }
+  return node;
+}
+
 std::string string_at(const nlohmann::json& j, const char* key) {
   const auto it = j.find(key);
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
@@ -145,24 +170,8 @@ std::string vod_token_request(const std::string& vod_id) {
 VodTokenResult parse_vod_token_answer(std::string_view body) {
   VodTokenResult r;
   const auto j = nlohmann::json::parse(body, nullptr, false);
-  const nlohmann::json* a = j.is_discarded() ? nullptr : answer_object(j);
-  if (!a) {
-    r.error = {VodApiError::Malformed, "the answer is not JSON: " + one_line(body, 80)};
-    return r;
-  }
-  if (auto e = gql_error(*a)) {
-    r.error = *e;
-    return r;
-  }
-  const nlohmann::json* tok = find_path(*a, {"data", "videoPlaybackAccessToken"});
-  if (!tok) {
-    r.error = {VodApiError::Malformed, "unexpected answer: " + one_line(body, 80)};
-    return r;
-  }
-  if (tok->is_null()) {
-    r.error = {VodApiError::NotFound, "Twitch has no such video"};
-    return r;
-  }
+  const nlohmann::json* tok = gql_field(j, body, "videoPlaybackAccessToken", "the token answer", r.error);
+  if (!tok) return r;
   const std::string value = tok->is_object() ? string_at(*tok, "value") : std::string();
   const std::string sig = tok->is_object() ? string_at(*tok, "signature") : std::string();
   if (value.empty() || sig.empty()) {
@@ -196,24 +205,8 @@ std::string comment_page_request(const std::string& vod_id, const std::string& c
 CommentPageResult parse_comment_page(std::string_view body) {
   CommentPageResult r;
   const auto j = nlohmann::json::parse(body, nullptr, false);
-  const nlohmann::json* a = j.is_discarded() ? nullptr : answer_object(j);
-  if (!a) {
-    r.error = {VodApiError::Malformed, "a comment page is not JSON: " + one_line(body, 80)};
-    return r;
-  }
-  if (auto e = gql_error(*a)) {
-    r.error = *e;
-    return r;
-  }
-  const nlohmann::json* video = find_path(*a, {"data", "video"});
-  if (!video) {
-    r.error = {VodApiError::Malformed, "unexpected comment page: " + one_line(body, 80)};
-    return r;
-  }
-  if (video->is_null()) {
-    r.error = {VodApiError::NotFound, "Twitch has no such video"};
-    return r;
-  }
+  const nlohmann::json* video = gql_field(j, body, "video", "a comment page", r.error);
+  if (!video) return r;
   const nlohmann::json* comments = find_path(*video, {"comments"});
   CommentPage page;
   if (!comments || comments->is_null()) {  // a VOD without chat

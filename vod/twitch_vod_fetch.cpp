@@ -21,6 +21,7 @@
 
 #include "live/http_client.hpp"
 #include "live/m3u8.hpp"
+#include "live/pending_samples.hpp"
 #include "live/segment_decoder.hpp"
 #include "live/twitch_resolver.hpp"
 #include "live/url.hpp"
@@ -176,7 +177,7 @@ class HlsVodSource : public AudioSource {
     load(url);
     for (int w = 0; w < std::max(1, opt_.parallel_fetches); ++w)
       asio::co_spawn(io_.io(), fetch_loop(), asio::detached);
-    decode_next();  // the first segment says what the audio is
+    decode_next(pending_.samples());  // the first segment says what the audio is
   }
 
   ~HlsVodSource() override {
@@ -188,26 +189,16 @@ class HlsVodSource : public AudioSource {
   long long skipped_packets() const override { return decoder_.skipped_packets(); }
 
   std::size_t read(std::span<float> out) override {
-    std::size_t filled = 0;
-    while (filled < out.size()) {
-      if (pos_ < pending_.size()) {
-        const std::size_t n = std::min(out.size() - filled, pending_.size() - pos_);
-        std::copy_n(pending_.begin() + static_cast<std::ptrdiff_t>(pos_), n, out.begin() + static_cast<std::ptrdiff_t>(filled));
-        pos_ += n;
-        filled += n;
-        continue;
+    return pending_.read(out, [this](std::vector<float>& samples) {
+      if (next_ < segments_.size()) {
+        decode_next(samples);
+        return true;
       }
-      pending_.clear();
-      pos_ = 0;
-      if (next_ >= segments_.size()) {
-        if (flushed_) break;
-        decoder_.reset(pending_);  // the resampler's tail
-        flushed_ = true;
-        continue;
-      }
-      decode_next();
-    }
-    return filled;
+      if (flushed_) return false;
+      decoder_.reset(samples);  // the resampler's tail
+      flushed_ = true;
+      return true;
+    });
   }
 
  private:
@@ -297,7 +288,8 @@ class HlsVodSource : public AudioSource {
     }
   }
 
-  void decode_next() {
+  // Appends the next segment's audio (or its length of silence, when it could not be had) to `out`.
+  void decode_next(std::vector<float>& out) {
     Fetched f;
     {
       std::unique_lock lock(m_);
@@ -311,17 +303,17 @@ class HlsVodSource : public AudioSource {
     const double at_s = media_s_;
     ++next_;
     consumed_ = next_;
-    if (seg.discontinuity && next_ > 1) decoder_.reset(pending_);
+    if (seg.discontinuity && next_ > 1) decoder_.reset(out);
     if (f.failure.empty()) {
       try {
-        const std::size_t before = pending_.size();
-        const DecodedSegment d = decoder_.decode(bytes(init_), bytes(f.data), pending_);
+        const std::size_t before = out.size();
+        const DecodedSegment d = decoder_.decode(bytes(init_), bytes(f.data), out);
         if (info_.codec.empty()) {
           info_.codec = d.codec;
           info_.source_rate_hz = d.source_rate_hz;
           info_.source_channels = d.source_channels;
         }
-        media_s_ += static_cast<double>(pending_.size() - before) / rate_;
+        media_s_ += static_cast<double>(out.size() - before) / rate_;
         return;
       } catch (const std::exception& e) {
         f.failure = std::string("cannot be decoded: ") + e.what();
@@ -330,9 +322,9 @@ class HlsVodSource : public AudioSource {
     // A gap keeps its length in silence, so the audio after it stays at its time (and with its chat).
     spdlog::warn("gap: segment {} of {} ({}) {}{}; {:.1f} s of silence at {:.1f} s", next_, segments_.size(), seg.uri,
                  f.failure, f.attempts > 1 ? fmt::format(" after {} attempts", f.attempts) : "", seg.duration_s, at_s);
-    decoder_.reset(pending_);
+    decoder_.reset(out);
     const auto n = static_cast<std::size_t>(std::llround(seg.duration_s * rate_));
-    pending_.resize(pending_.size() + n, 0.0f);
+    out.resize(out.size() + n, 0.0f);
     media_s_ += seg.duration_s;
   }
 
@@ -352,8 +344,7 @@ class HlsVodSource : public AudioSource {
   std::size_t taken_ = 0;  // io thread only
   // Decoding (the caller's thread).
   SegmentDecoder decoder_;
-  std::vector<float> pending_;
-  std::size_t pos_ = 0;
+  PendingSamples pending_;
   std::size_t next_ = 0;
   double media_s_ = 0;
   bool flushed_ = false;
