@@ -46,6 +46,12 @@ std::string HttpResponse::describe() const {
   return "HTTP " + std::to_string(status);
 }
 
+std::string HttpResponse::header(std::string_view name) const {
+  for (const auto& [k, v] : headers)
+    if (boost::beast::iequals(k, name)) return v;
+  return {};
+}
+
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
@@ -192,6 +198,8 @@ struct HttpClient::Impl {
       auto msg = parser.release();
       res.status = static_cast<int>(msg.result_int());
       res.body = std::move(msg.body());
+      res.headers.clear();
+      for (const auto& f : msg) res.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
       location.clear();
       if (auto loc = msg.find(http::field::location); loc != msg.end()) location = std::string(loc->value());
       if (msg.keep_alive()) {

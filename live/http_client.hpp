@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct HttpResponse {
   std::string error;      // transport failure; empty when a response arrived
   bool timed_out = false;
   bool permanent = false; // a transport failure retrying will not fix (certificate rejected, bad URL)
+  std::vector<std::pair<std::string, std::string>> headers;  // of the response that answered
+  // The first header of that name (case-insensitive); empty when absent.
+  std::string header(std::string_view name) const;
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
   // "HTTP 404", "timed out connecting to 127.0.0.1:8080", "TLS handshake failed: certificate verify failed".
   std::string describe() const;

@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "app/actions_config.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -263,11 +265,15 @@ AppConfig parse_config(const std::string& text, const std::string& name) {
       read_channel_overrides(cfg, node, name);
       continue;
     }
+    if (sec == "actions") {
+      read_actions_config(cfg.actions, node, name);
+      continue;
+    }
     const toml::table* table = node.as_table();
     if (!table)
       throw ConfigError("unknown key " + where_of(name, node, sec) +
                         ": settings live in [audio], [stats], [spectral], [chat], [fusion], [peaks], [export], [server], "
-                        "[irc] and [channel.NAME]");
+                        "[irc], [actions] and [channel.NAME]");
     for (const auto& [key, value] : *table) {
       const std::string dotted = sec + "." + std::string(key.str());
       const KeySpec* spec = find_spec(sec, key.str());

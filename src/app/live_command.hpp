@@ -21,6 +21,7 @@ struct LiveOptions {
   std::string gql_url, usher_url, client_id;  // empty: Twitch's own
   std::optional<double> per_hour;  // overrides fusion.target_per_hour for every channel
   bool quiet = false;
+  bool dry_run_actions = false;  // log the [actions] each highlight would take
 };
 
 // Returns the process exit code; throws on failures (ConfigError → 2, anything else → 1).

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/action_result.hpp"
 #include "core/highlight.hpp"
 #include "core/hop_features.hpp"
 
@@ -57,6 +58,8 @@ class AlertServer {
 
   void publish_highlight(const std::string& channel, const Highlight& h,
                          std::chrono::system_clock::time_point wall = std::chrono::system_clock::now());
+  // An action's result: to clients of its channel, onto its highlight in /api/highlights, into /metrics.
+  void publish_action(const ActionResult& r);
   void publish_score(const std::string& channel, double time_s, const HopFeatures& f);
   void set_backend(const std::string& name);
   void set_channel_status(const ChannelStatus& st);
