@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <set>
 #include <stdexcept>
 
 #include "live/url.hpp"
@@ -88,7 +89,15 @@ asio::awaitable<HttpResponse> HelixClient::call(std::string method, std::string 
 }
 
 asio::awaitable<std::string> HelixClient::broadcaster_id(std::string login, std::string& error) {
+  // A clip and a marker of one highlight ask at once: the second waits for the first's answer.
+  while (looking_up_.count(login) > 0) co_await sleep(std::chrono::milliseconds(20));
   if (const auto it = user_ids_.find(login); it != user_ids_.end()) co_return it->second;
+  looking_up_.insert(login);
+  struct Done {
+    std::set<std::string>& set;
+    std::string key;
+    ~Done() { set.erase(key); }
+  } done{looking_up_, login};
   const std::string url = opt_.api_url + "/helix/users?login=" + url_encode(login);
   const HttpResponse res = co_await call("GET", url, "");
   if (!res.ok()) {

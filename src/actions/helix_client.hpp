@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "actions/action_options.hpp"
@@ -40,6 +41,7 @@ class HelixClient {
   std::string client_id_;
   RateLimitState rate_;
   std::map<std::string, std::string> user_ids_;
+  std::set<std::string> looking_up_;
 };
 
 }  // namespace hyped
