@@ -107,7 +107,9 @@ struct ActionRunner::Impl : std::enable_shared_from_this<ActionRunner::Impl> {
       }
     }
     r.kind = kind;
-    if (!r.ok) spdlog::warn("action {} for {} #{} failed: {}", to_string(kind), channel, id, r.error);
+    // OBS refusing the password was said once, as it happened.
+    const bool said = kind == ActionKind::ObsReplay && obs && r.error == obs->fatal_error();
+    if (!r.ok && !said) spdlog::warn("action {} for {} #{} failed: {}", to_string(kind), channel, id, r.error);
     report(std::move(r), channel, id);
     --in_flight;
   }
@@ -170,6 +172,8 @@ void ActionRunner::finish(std::chrono::milliseconds grace) {
   const auto deadline = std::chrono::steady_clock::now() + grace;
   while (s.in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (const long long left = s.in_flight.load(); left > 0)
+    spdlog::warn("actions: stopping with {} action{} unfinished", left, left == 1 ? "" : "s");
   if (s.obs) s.obs->stop();
   asio::post(s.ioc, [&s] {
     s.work.reset();

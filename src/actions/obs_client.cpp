@@ -154,7 +154,12 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
     if (st->output_active.value_or(false)) co_return std::string();
     const auto started = co_await request("StartReplayBuffer", "");
     if (!started) co_return "OBS did not answer StartReplayBuffer";
-    if (!started->request_ok) co_return describe_obs_refusal(*started);
+    // Refused as already running: another start (on connecting, or a save beside it) came first.
+    if (!started->request_ok) {
+      const auto again = co_await request("GetReplayBufferStatus", "");
+      if (again && again->output_active.value_or(false)) co_return std::string();
+      co_return describe_obs_refusal(*started);
+    }
     // The output reports active a moment after the request returns.
     for (int i = 0; i < 50; ++i) {
       const auto again = co_await request("GetReplayBufferStatus", "");
@@ -303,6 +308,8 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
   asio::awaitable<ActionResult> save(std::string chapter_name) {
     ActionResult r;
     r.kind = ActionKind::ObsReplay;
+    // The timeout counts from the request, queueing included: saves behind a dead OBS give up together.
+    const auto deadline = std::chrono::steady_clock::now() + opt.save_timeout;
     // One save at a time: the next ReplayBufferSaved belongs to the save in progress.
     const long long ticket = tickets++;
     while (serving != ticket) co_await sleep(std::chrono::milliseconds(20));
@@ -311,7 +318,6 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
       ~Release() { ++impl.serving; }
     } release{*this};
 
-    const auto deadline = std::chrono::steady_clock::now() + opt.save_timeout;
     std::string last_error = "OBS is not connected";
     while (std::chrono::steady_clock::now() < deadline) {
       if (!fatal.empty()) {
