@@ -2,6 +2,7 @@
 // results printed on stdout as `action` lines beside the highlights and published to the alert server.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -18,7 +19,7 @@ void print_line(const std::string& line);
 
 class HighlightActions {
  public:
-  // Nothing runs unless `opt` enables an action. Throws ConfigError when this build cannot act, and
+  // Nothing runs unless `opt` enables an action. Throws ConfigError when a needed secret is missing, and
   // std::runtime_error when Twitch refuses the token (one line, naming a missing scope).
   HighlightActions(ActionOptions opt, AlertServer* server, bool print);
   ~HighlightActions();
@@ -29,7 +30,7 @@ class HighlightActions {
   void finish();
 
  private:
-  std::shared_ptr<ActionRunner> runner_;  // shared: a build without actions never names its destructor
+  std::unique_ptr<ActionRunner> runner_;
   std::chrono::milliseconds grace_{0};
 };
 

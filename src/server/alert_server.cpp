@@ -198,7 +198,7 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
     impl.broadcast_highlight(shard, channel, msg, score, id, revision);
   });
   if (s.webhooks->enabled() && h.revision == 0)  // a receiver hears of each highlight once, as it fires
-    net::post(s.hub(), [impl = impl_, msg, key = channel + "/" + std::to_string(h.id)] { impl->webhooks->post(msg, key); });
+    net::post(s.hub(), [impl = impl_, msg, channel, h] { impl->webhooks->post_highlight(channel, h, msg); });
 }
 
 void AlertServer::publish_action(const ActionResult& r) {
@@ -212,6 +212,7 @@ void AlertServer::publish_action(const ActionResult& r) {
     if (h != s.history.rend()) h->actions.push_back(*msg);
     ++(r.ok ? s.metrics.actions_ok : s.metrics.actions_failed)[to_string(r.kind)];
   }
+  if (s.webhooks->enabled()) net::post(s.hub(), [impl = impl_, msg, r] { impl->webhooks->post_action(r, msg); });
   const std::string channel = r.channel;
   s.on_every_shard([channel, msg](Impl&, ServerShard& shard) {
     const std::vector<std::shared_ptr<WsSession>> now(shard.clients.begin(), shard.clients.end());

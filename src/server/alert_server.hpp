@@ -15,6 +15,13 @@
 
 namespace hyped {
 
+// A webhook: where to POST, and the body's format ("hyped", "discord" or "slack").
+struct WebhookTarget {
+  WebhookTarget(std::string u = {}, std::string f = "hyped") : url(std::move(u)), format(std::move(f)) {}
+  std::string url;  // http:// or https://
+  std::string format;
+};
+
 struct ServerOptions {
   std::string address = "127.0.0.1";
   unsigned short port = 8787;              // 0: any free port
@@ -25,7 +32,8 @@ struct ServerOptions {
   std::size_t socket_send_buffer = 64 * 1024;  // kernel send buffer per websocket client
   std::chrono::seconds idle_timeout{60};   // websocket: no traffic, not even a pong
   std::size_t history_limit = 10000;       // highlights kept for /api/highlights
-  std::vector<std::string> webhooks;       // http:// URLs receiving a POST per highlight
+  std::vector<WebhookTarget> webhooks;     // URLs receiving a POST per highlight and per action result
+  std::string webhook_ca_file;             // extra CA certificates (PEM) for https:// webhooks
   int webhook_attempts = 5;
   std::chrono::milliseconds webhook_backoff{500};
   // Threads sending to websocket clients; each client stays on one. 0: half the cores, at most 8
