@@ -1,5 +1,8 @@
 #include "actions/action_runner.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -8,9 +11,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
-#include <atomic>
 #include <future>
 #include <set>
 #include <thread>
@@ -33,7 +33,7 @@ struct ActionRunner::Impl : std::enable_shared_from_this<ActionRunner::Impl> {
   std::unique_ptr<HelixClient> helix;
   std::unique_ptr<ObsClient> obs;
   std::set<std::pair<std::string, long long>> acted;  // runner thread only
-  std::atomic<long long> in_flight{0};  // highlights queued or being acted on
+  std::atomic<long long> in_flight{0};                // highlights queued or being acted on
   std::atomic<long long> dropped{0};
 
   void report(ActionResult r, const std::string& channel, long long id) {
@@ -59,7 +59,8 @@ struct ActionRunner::Impl : std::enable_shared_from_this<ActionRunner::Impl> {
   asio::awaitable<void> act(std::shared_ptr<Impl> self, std::string channel, Highlight h) {
     if (opt.delay_s > 0) {
       asio::steady_timer t(ioc);
-      t.expires_after(std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(opt.delay_s)));
+      t.expires_after(
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(opt.delay_s)));
       co_await t.async_wait(asio::as_tuple(asio::use_awaitable));
     }
     const std::string login = opt.twitch.broadcaster.empty() ? channel : opt.twitch.broadcaster;
@@ -86,7 +87,7 @@ struct ActionRunner::Impl : std::enable_shared_from_this<ActionRunner::Impl> {
     ActionResult r;
     r.kind = kind;
     if (opt.dry_run) {
-      const char* what = kind == ActionKind::ObsReplay   ? "save OBS's replay buffer"
+      const char* what = kind == ActionKind::ObsReplay    ? "save OBS's replay buffer"
                          : kind == ActionKind::TwitchClip ? "create a Twitch clip of"
                                                           : "place a stream marker on";
       spdlog::info("actions (dry run): would {} {} for highlight {}", what,
@@ -132,8 +133,10 @@ void ActionRunner::start() {
     s.helix = std::make_unique<HelixClient>(s.ioc.get_executor(), s.opt.twitch);
     std::promise<void> validated;
     asio::co_spawn(s.ioc, s.helix->validate(), [&validated](std::exception_ptr e) {
-      if (e) validated.set_exception(e);
-      else validated.set_value();
+      if (e)
+        validated.set_exception(e);
+      else
+        validated.set_value();
     });
     try {
       validated.get_future().get();

@@ -1,12 +1,11 @@
 #include "actions/helix_client.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
 #include <nlohmann/json.hpp>
-
 #include <set>
 #include <stdexcept>
 

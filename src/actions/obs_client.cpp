@@ -1,5 +1,8 @@
 #include "actions/obs_client.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -9,13 +12,9 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/websocket.hpp>
-#include <spdlog/spdlog.h>
-
-#include <nlohmann/json.hpp>
-
-#include <algorithm>
 #include <deque>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -225,8 +224,9 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
       if (ec) {
         const auto& reason = c->ws.reason();
         if (ec == websocket::error::closed && reason.code == kObsAuthFailedClose)
-          fatal = "OBS refused the password (websocket close code 4009): check [actions.obs] password or "
-                  "$HYPED_OBS_PASSWORD";
+          fatal =
+              "OBS refused the password (websocket close code 4009): check [actions.obs] password or "
+              "$HYPED_OBS_PASSWORD";
         else if (ec == websocket::error::closed)
           why = "OBS closed the connection (code " + std::to_string(reason.code) +
                 (reason.reason.empty() ? "" : ": " + std::string(reason.reason.data(), reason.reason.size())) + ")";
@@ -294,8 +294,10 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
         said = false;
       }
       // The first failure in a row is news; the retries that follow are not.
-      if (!said) spdlog::warn("obs: {}; reconnecting", why);
-      else spdlog::debug("obs: {}", why);
+      if (!said)
+        spdlog::warn("obs: {}; reconnecting", why);
+      else
+        spdlog::debug("obs: {}", why);
       said = true;
       const auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<long>(0, backoff.count() / 4)(rng));
       backoff_timer.emplace(ex);
@@ -364,7 +366,8 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
           const std::string data = nlohmann::json{{"chapterName", chapter_name}}.dump();
           const auto ch = co_await request("CreateRecordChapter", data);
           if (ch && !ch->request_ok && !chapter_said) {
-            spdlog::info("obs: no record chapter ({}); chapters need a hybrid MP4 recording", describe_obs_refusal(*ch));
+            spdlog::info("obs: no record chapter ({}); chapters need a hybrid MP4 recording",
+                         describe_obs_refusal(*ch));
             chapter_said = true;
           }
         }
@@ -382,9 +385,7 @@ ObsClient::ObsClient(asio::any_io_executor executor, ObsActionOptions opt)
 
 ObsClient::~ObsClient() = default;
 
-void ObsClient::start() {
-  asio::co_spawn(impl_->ex, impl_->run(impl_), asio::detached);
-}
+void ObsClient::start() { asio::co_spawn(impl_->ex, impl_->run(impl_), asio::detached); }
 
 void ObsClient::stop() {
   asio::post(impl_->ex, [self = impl_] {

@@ -35,8 +35,8 @@ struct ObsMessage {
 
   // Event
   std::string event_type;
-  std::string saved_replay_path;        // ReplayBufferSaved
-  std::optional<bool> output_active;    // ReplayBufferStateChanged, and GetReplayBufferStatus's answer
+  std::string saved_replay_path;      // ReplayBufferSaved
+  std::optional<bool> output_active;  // ReplayBufferStateChanged, and GetReplayBufferStatus's answer
 
   // RequestResponse
   std::string request_type, request_id;

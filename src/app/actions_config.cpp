@@ -39,14 +39,22 @@ void read_obs(ObsActionOptions& o, const toml::table& t, const std::string& file
   for (const auto& [key, v] : t) {
     const std::string k(key.str());
     const std::string w = where(file, v, "actions.obs." + k);
-    if (k == "enabled") o.enabled = boolean(v, w);
-    else if (k == "url") o.url = string(v, w);
-    else if (k == "password") o.password = string(v, w);
-    else if (k == "save_replay") o.save_replay = boolean(v, w);
-    else if (k == "start_replay_buffer") o.start_replay_buffer = boolean(v, w);
-    else if (k == "chapter") o.chapter = boolean(v, w);
-    else if (k == "save_timeout_s") o.save_timeout = ms(seconds(v, w, 1, 600));
-    else throw ConfigError("unknown key " + w);
+    if (k == "enabled")
+      o.enabled = boolean(v, w);
+    else if (k == "url")
+      o.url = string(v, w);
+    else if (k == "password")
+      o.password = string(v, w);
+    else if (k == "save_replay")
+      o.save_replay = boolean(v, w);
+    else if (k == "start_replay_buffer")
+      o.start_replay_buffer = boolean(v, w);
+    else if (k == "chapter")
+      o.chapter = boolean(v, w);
+    else if (k == "save_timeout_s")
+      o.save_timeout = ms(seconds(v, w, 1, 600));
+    else
+      throw ConfigError("unknown key " + w);
   }
   if (o.url.rfind("ws://", 0) != 0)
     throw ConfigError(file + ": actions.obs.url '" + o.url + "' must be a ws:// URL (OBS's websocket server)");
@@ -57,17 +65,26 @@ void read_twitch(TwitchActionOptions& o, const toml::table& t, const std::string
   for (const auto& [key, v] : t) {
     const std::string k(key.str());
     const std::string w = where(file, v, "actions.twitch." + k);
-    if (k == "enabled") o.enabled = boolean(v, w);
-    else if (k == "clip") o.clip = boolean(v, w);
-    else if (k == "marker") o.marker = boolean(v, w);
-    else if (k == "broadcaster") o.broadcaster = string(v, w);
-    else if (k == "api_url") o.api_url = string(v, w);
-    else if (k == "id_url") o.id_url = string(v, w);
-    else if (k == "ca_file") o.ca_file = string(v, w);
-    else if (k == "clip_confirm_timeout_s") o.clip_confirm_timeout = ms(seconds(v, w, 1, 600));
+    if (k == "enabled")
+      o.enabled = boolean(v, w);
+    else if (k == "clip")
+      o.clip = boolean(v, w);
+    else if (k == "marker")
+      o.marker = boolean(v, w);
+    else if (k == "broadcaster")
+      o.broadcaster = string(v, w);
+    else if (k == "api_url")
+      o.api_url = string(v, w);
+    else if (k == "id_url")
+      o.id_url = string(v, w);
+    else if (k == "ca_file")
+      o.ca_file = string(v, w);
+    else if (k == "clip_confirm_timeout_s")
+      o.clip_confirm_timeout = ms(seconds(v, w, 1, 600));
     else if (k == "token")
       throw ConfigError(w + ": the token is read from $HYPED_TWITCH_USER_TOKEN only, so configs can be shared");
-    else throw ConfigError("unknown key " + w);
+    else
+      throw ConfigError("unknown key " + w);
   }
   for (const std::string* u : {&o.api_url, &o.id_url})
     if (u->rfind("https://", 0) != 0 && u->rfind("http://", 0) != 0)
@@ -85,8 +102,10 @@ void read_actions_config(ActionOptions& out, const toml::node& node, const std::
     if (k == "obs" || k == "twitch") {
       const toml::table* sub = v.as_table();
       if (!sub) throw ConfigError(w + " must be a table: [actions." + k + "]");
-      if (k == "obs") read_obs(out.obs, *sub, file);
-      else read_twitch(out.twitch, *sub, file);
+      if (k == "obs")
+        read_obs(out.obs, *sub, file);
+      else
+        read_twitch(out.twitch, *sub, file);
     } else if (k == "delay_s") {
       out.delay_s = seconds(v, w, 0, 300);
     } else if (k == "dry_run") {
@@ -103,8 +122,9 @@ void finish_actions_config(ActionOptions& a) {
   if (a.twitch.enabled) {
     if (const char* t = std::getenv("HYPED_TWITCH_USER_TOKEN"); t && *t) a.twitch.token = t;
     if (a.twitch.token.empty() && !a.dry_run)
-      throw ConfigError("[actions.twitch] needs a user access token in $HYPED_TWITCH_USER_TOKEN (scopes clips:edit, "
-                        "channel:manage:broadcast)");
+      throw ConfigError(
+          "[actions.twitch] needs a user access token in $HYPED_TWITCH_USER_TOKEN (scopes clips:edit, "
+          "channel:manage:broadcast)");
   }
 }
 

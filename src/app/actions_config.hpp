@@ -3,9 +3,9 @@
 // $HYPED_TWITCH_USER_TOKEN) so config files can be shared.
 #pragma once
 
-#include <string>
-
 #include <toml++/toml.h>
+
+#include <string>
 
 #include "actions/action_options.hpp"
 

@@ -13,7 +13,8 @@ using nlohmann::ordered_json;
 // "1:02:03" or "2:03": a media time as people read it.
 std::string clock(double s) {
   const long long t = std::llround(std::max(0.0, s));
-  return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60) : fmt::format("{}:{:02}", t / 60, t % 60);
+  return t >= 3600 ? fmt::format("{}:{:02}:{:02}", t / 3600, t / 60 % 60, t % 60)
+                   : fmt::format("{}:{:02}", t / 60, t % 60);
 }
 
 std::string reasons_text(const Highlight& h) { return h.reasons.empty() ? "score" : join_reasons(h.reasons, " + "); }
@@ -25,8 +26,10 @@ std::string headline(const std::string& channel, const Highlight& h) {
 
 std::string action_line(const ActionResult& r) {
   switch (r.kind) {
-    case ActionKind::ObsReplay: return fmt::format("Replay saved for highlight #{} on {}: {}", r.highlight_id, r.channel, r.path);
-    case ActionKind::TwitchClip: return fmt::format("Clip of highlight #{} on {}: {}", r.highlight_id, r.channel, r.clip_url);
+    case ActionKind::ObsReplay:
+      return fmt::format("Replay saved for highlight #{} on {}: {}", r.highlight_id, r.channel, r.path);
+    case ActionKind::TwitchClip:
+      return fmt::format("Clip of highlight #{} on {}: {}", r.highlight_id, r.channel, r.clip_url);
     case ActionKind::TwitchMarker:
       return fmt::format("Stream marker for highlight #{} on {} at {}", r.highlight_id, r.channel,
                          clock(r.position_s.value_or(0)));
@@ -45,9 +48,12 @@ std::optional<WebhookFormat> parse_webhook_format(std::string_view s) {
 
 const char* to_string(WebhookFormat f) {
   switch (f) {
-    case WebhookFormat::Hyped: return "hyped";
-    case WebhookFormat::Discord: return "discord";
-    case WebhookFormat::Slack: return "slack";
+    case WebhookFormat::Hyped:
+      return "hyped";
+    case WebhookFormat::Discord:
+      return "discord";
+    case WebhookFormat::Slack:
+      return "slack";
   }
   return "hyped";
 }
@@ -84,12 +90,10 @@ std::string webhook_action_body(WebhookFormat f, const ActionResult& r, const st
   if (!r.ok || r.dry_run) return {};
   const std::string text = action_line(r);
   if (f == WebhookFormat::Discord) {
-    const char* title = r.kind == ActionKind::TwitchClip   ? "Clip saved"
+    const char* title = r.kind == ActionKind::TwitchClip  ? "Clip saved"
                         : r.kind == ActionKind::ObsReplay ? "Replay saved"
                                                           : "Marker set";
-    ordered_json embed = {{"title", title},
-                          {"description", text},
-                          {"color", 0x22c55e}};
+    ordered_json embed = {{"title", title}, {"description", text}, {"color", 0x22c55e}};
     if (!r.clip_url.empty()) embed["url"] = r.clip_url;
     return ordered_json{{"content", text}, {"embeds", {embed}}}.dump();
   }

@@ -1,11 +1,11 @@
 #include "server/webhook_sender.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <spdlog/spdlog.h>
-
 #include <random>
 #include <stdexcept>
 
@@ -54,7 +54,7 @@ net::awaitable<void> deliver_one(std::shared_ptr<WebhookSender::Shared> s, std::
   req.url = t->url;
   req.body = std::move(body);
   req.headers = {{"Content-Type", "application/json"},
-                 {"X-Hyped-Highlight", key},       // lets a receiver drop a retried duplicate
+                 {"X-Hyped-Highlight", key},        // lets a receiver drop a retried duplicate
                  {"X-Hyped-Started", s->started}};  // ids count again from 1 in another run of the server
   std::mt19937 rng(std::random_device{}());
   int failures = 0, limited = 0;

@@ -1,4 +1,5 @@
 #include <doctest/doctest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "server/webhook_format.hpp"
@@ -21,7 +22,8 @@ Highlight sample() {
 
 TEST_CASE("each webhook format names the highlight, its clip window and reasons") {
   const Highlight h = sample();
-  CHECK(webhook_highlight_body(WebhookFormat::Hyped, "chan", h, "{\"type\":\"highlight\"}") == "{\"type\":\"highlight\"}");
+  CHECK(webhook_highlight_body(WebhookFormat::Hyped, "chan", h, "{\"type\":\"highlight\"}") ==
+        "{\"type\":\"highlight\"}");
   const auto discord = nlohmann::json::parse(webhook_highlight_body(WebhookFormat::Discord, "chan", h, ""));
   CHECK(discord["content"] == "Highlight #3 on chan at 13:33 (score 4.1, audio + chat)");
   REQUIRE(discord["embeds"].size() == 1);
