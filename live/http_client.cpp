@@ -47,8 +47,15 @@ std::string HttpResponse::describe() const {
 }
 
 std::string HttpResponse::header(std::string_view name) const {
-  for (const auto& [k, v] : headers)
-    if (boost::beast::iequals(k, name)) return v;
+  std::string_view rest = headers;
+  while (!rest.empty()) {
+    const std::size_t nl = rest.find('\n');
+    const std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    const std::size_t colon = line.find(": ");
+    if (colon != std::string_view::npos && boost::beast::iequals(line.substr(0, colon), name))
+      return std::string(line.substr(colon + 2));
+  }
   return {};
 }
 
@@ -199,7 +206,7 @@ struct HttpClient::Impl {
       res.status = static_cast<int>(msg.result_int());
       res.body = std::move(msg.body());
       res.headers.clear();
-      for (const auto& f : msg) res.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+      for (const auto& f : msg) res.headers.append(f.name_string()).append(": ").append(f.value()).append("\n");
       location.clear();
       if (auto loc = msg.find(http::field::location); loc != msg.end()) location = std::string(loc->value());
       if (msg.keep_alive()) {

@@ -38,7 +38,9 @@ struct HttpResponse {
   std::string error;      // transport failure; empty when a response arrived
   bool timed_out = false;
   bool permanent = false; // a transport failure retrying will not fix (certificate rejected, bad URL)
-  std::vector<std::pair<std::string, std::string>> headers;  // of the response that answered
+  // The answering response's header lines ("Name: value\n" each). One string, not a container: GCC 12
+  // mis-destroys a container member of a coroutine's co_awaited result (double free in HlsFollower).
+  std::string headers;
   // The first header of that name (case-insensitive); empty when absent.
   std::string header(std::string_view name) const;
   bool ok() const { return error.empty() && status >= 200 && status < 300; }

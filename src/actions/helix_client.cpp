@@ -12,6 +12,9 @@
 #include "live/url.hpp"
 
 namespace hyped {
+
+// Results of co_await are assigned to locals declared beforehand, never used to initialise them: GCC 12
+// mis-destroys such locals in some coroutines (double free).
 namespace asio = boost::asio;
 
 namespace {
@@ -98,7 +101,9 @@ asio::awaitable<std::string> HelixClient::broadcaster_id(std::string login, std:
     ~Done() { set.erase(key); }
   } done{looking_up_, login};
   const std::string url = opt_.api_url + "/helix/users?login=" + url_encode(login);
-  const HttpResponse res = co_await call("GET", url, "");
+  HttpResponse res;
+
+  res = co_await call("GET", url, "");
   if (!res.ok()) {
     error = "cannot look up '" + login + "': " + res.describe();
     co_return std::string();
@@ -115,10 +120,14 @@ asio::awaitable<std::string> HelixClient::broadcaster_id(std::string login, std:
 asio::awaitable<ActionResult> HelixClient::create_clip(std::string login) {
   ActionResult r;
   r.kind = ActionKind::TwitchClip;
-  const std::string id = co_await broadcaster_id(login, r.error);
+  std::string id;
+
+  id = co_await broadcaster_id(login, r.error);
   if (id.empty()) co_return r;
   const std::string create_url = opt_.api_url + "/helix/clips?broadcaster_id=" + url_encode(id);
-  const HttpResponse created = co_await call("POST", create_url, "");
+  HttpResponse created;
+
+  created = co_await call("POST", create_url, "");
   if (created.status != 202 && !created.ok()) {
     r.error = created.error.empty() ? describe_helix_refusal(true, created.status, created.body) : created.describe();
     co_return r;
@@ -133,7 +142,9 @@ asio::awaitable<ActionResult> HelixClient::create_clip(std::string login) {
   const std::string get_url = opt_.api_url + "/helix/clips?id=" + url_encode(r.clip_id);
   for (;;) {
     co_await sleep(opt_.clip_poll_interval);
-    const HttpResponse found = co_await call("GET", get_url, "");
+    HttpResponse found;
+
+    found = co_await call("GET", get_url, "");
     if (found.ok())
       if (const auto url = parse_clip_url(found.body)) {
         r.clip_url = *url;
@@ -151,11 +162,15 @@ asio::awaitable<ActionResult> HelixClient::create_clip(std::string login) {
 asio::awaitable<ActionResult> HelixClient::create_marker(std::string login, std::string description) {
   ActionResult r;
   r.kind = ActionKind::TwitchMarker;
-  const std::string id = co_await broadcaster_id(login, r.error);
+  std::string id;
+
+  id = co_await broadcaster_id(login, r.error);
   if (id.empty()) co_return r;
   const std::string body = nlohmann::json{{"user_id", id}, {"description", description}}.dump();
   const std::string url = opt_.api_url + "/helix/streams/markers";
-  const HttpResponse res = co_await call("POST", url, body);
+  HttpResponse res;
+
+  res = co_await call("POST", url, body);
   if (!res.ok()) {
     r.error = res.error.empty() ? describe_helix_refusal(false, res.status, res.body) : res.describe();
     co_return r;

@@ -22,6 +22,9 @@
 #include "actions/obs_protocol.hpp"
 
 namespace hyped {
+
+// Results of co_await are assigned to locals declared beforehand, never used to initialise them: GCC 12
+// mis-destroys such locals in some coroutines (double free).
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
@@ -147,21 +150,29 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
 
   // Empty when the replay buffer runs (started here when it was not), else why not.
   asio::awaitable<std::string> ensure_replay_buffer() {
-    const auto st = co_await request("GetReplayBufferStatus", "");
+    std::optional<ObsMessage> st;
+
+    st = co_await request("GetReplayBufferStatus", "");
     if (!st) co_return "OBS did not answer GetReplayBufferStatus";
     if (!st->request_ok) co_return describe_obs_refusal(*st);
     if (st->output_active.value_or(false)) co_return std::string();
-    const auto started = co_await request("StartReplayBuffer", "");
+    std::optional<ObsMessage> started;
+
+    started = co_await request("StartReplayBuffer", "");
     if (!started) co_return "OBS did not answer StartReplayBuffer";
     // Refused as already running: another start (on connecting, or a save beside it) came first.
     if (!started->request_ok) {
-      const auto again = co_await request("GetReplayBufferStatus", "");
+      std::optional<ObsMessage> again;
+
+      again = co_await request("GetReplayBufferStatus", "");
       if (again && again->output_active.value_or(false)) co_return std::string();
       co_return describe_obs_refusal(*started);
     }
     // The output reports active a moment after the request returns.
     for (int i = 0; i < 50; ++i) {
-      const auto again = co_await request("GetReplayBufferStatus", "");
+      std::optional<ObsMessage> again;
+
+      again = co_await request("GetReplayBufferStatus", "");
       if (!again) co_return "OBS went away while starting the replay buffer";
       if (again->output_active.value_or(false)) {
         spdlog::info("obs: replay buffer started");
@@ -173,7 +184,9 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
   }
 
   asio::awaitable<void> after_identified(std::shared_ptr<Impl> /*keep*/) {
-    const auto v = co_await request("GetVersion", "");
+    std::optional<ObsMessage> v;
+
+    v = co_await request("GetVersion", "");
     if (v && v->request_ok) {
       const auto& a = v->available_requests;
       chapter_supported = std::find(a.begin(), a.end(), "CreateRecordChapter") != a.end();
@@ -184,7 +197,9 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
       chapter_said = true;
     }
     if (opt.start_replay_buffer) {
-      const std::string why = co_await ensure_replay_buffer();
+      std::string why;
+
+      why = co_await ensure_replay_buffer();
       if (!why.empty()) spdlog::warn("obs: cannot start the replay buffer: {}", why);
     }
   }
@@ -236,7 +251,9 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
       }
       co_return parse_obs_message(beast::buffers_to_string(buf.data()));
     };
-    const auto hello = co_await read();
+    std::optional<ObsMessage> hello;
+
+    hello = co_await read();
     if (!hello) co_return;
     if (hello->op != ObsMessage::Op::Hello || !hello->error.empty()) {
       why = "OBS did not say Hello" + (hello->error.empty() ? std::string() : ": " + hello->error);
@@ -256,7 +273,9 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
       why = "cannot identify to OBS: " + wec.message();
       co_return;
     }
-    const auto identified_msg = co_await read();
+    std::optional<ObsMessage> identified_msg;
+
+    identified_msg = co_await read();
     if (!identified_msg) co_return;
     if (identified_msg->op != ObsMessage::Op::Identified) {
       why = "OBS did not confirm Identify";
@@ -266,7 +285,9 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
     conn = c;
     asio::co_spawn(ex, after_identified(shared_from_this()), asio::detached);
     for (;;) {
-      const auto m = co_await read();
+      std::optional<ObsMessage> m;
+
+      m = co_await read();
       if (!m) break;
       if (!m->error.empty())
         spdlog::debug("obs: ignoring a message: {}", m->error);
@@ -331,7 +352,9 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
         continue;
       }
       if (opt.start_replay_buffer) {
-        const std::string why = co_await ensure_replay_buffer();
+        std::string why;
+
+        why = co_await ensure_replay_buffer();
         if (!why.empty()) {
           last_error = why;
           if (conn) break;  // OBS is there and refuses: waiting will not help
@@ -340,7 +363,9 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
       }
       awaiting_save = true;
       saved_path.reset();
-      const auto resp = co_await request("SaveReplayBuffer", "");
+      std::optional<ObsMessage> resp;
+
+      resp = co_await request("SaveReplayBuffer", "");
       if (!resp) {
         awaiting_save = false;
         last_error = "OBS went away during the save";
@@ -364,7 +389,9 @@ struct ObsClient::Impl : std::enable_shared_from_this<ObsClient::Impl> {
         r.path = *saved_path;
         if (opt.chapter && chapter_supported) {
           const std::string data = nlohmann::json{{"chapterName", chapter_name}}.dump();
-          const auto ch = co_await request("CreateRecordChapter", data);
+          std::optional<ObsMessage> ch;
+
+          ch = co_await request("CreateRecordChapter", data);
           if (ch && !ch->request_ok && !chapter_said) {
             spdlog::info("obs: no record chapter ({}); chapters need a hybrid MP4 recording",
                          describe_obs_refusal(*ch));
@@ -400,7 +427,9 @@ void ObsClient::stop() {
 
 asio::awaitable<ActionResult> ObsClient::save_replay(std::string chapter_name) {
   const std::shared_ptr<Impl> self = impl_;
-  ActionResult r = co_await self->save(chapter_name);
+  ActionResult r;
+
+  r = co_await self->save(chapter_name);
   co_return r;
 }
 

@@ -14,6 +14,9 @@
 
 namespace hyped {
 
+// Results of co_await are assigned to locals declared beforehand, never used to initialise them: GCC 12
+// mis-destroys such locals in some coroutines (double free).
+
 struct WebhookSender::Target {
   std::string url;
   std::string shown;  // for logs: the origin only, since webhook paths hold secrets (Discord's token)
@@ -59,7 +62,9 @@ net::awaitable<void> deliver_one(std::shared_ptr<WebhookSender::Shared> s, std::
   std::mt19937 rng(std::random_device{}());
   int failures = 0, limited = 0;
   for (;;) {
-    const HttpResponse res = co_await http.request(req);
+    HttpResponse res;
+
+    res = co_await http.request(req);
     if (res.ok()) {
       ++s->metrics.webhook_ok;
       co_return;
