@@ -6,6 +6,8 @@ token never outside the Authorization header or in any log. A websocket client s
 /metrics counts them and /api/highlights carries them."""
 import asyncio
 import base64
+import functools
+import http.server
 import json
 import os
 import shutil
@@ -13,6 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import urllib.request
@@ -143,6 +146,35 @@ class TwitchActions(unittest.TestCase):
         self.assertEqual(len(acts), 8)
         self.assertTrue(all(a["dry_run"] for a in acts))
         self.assertEqual(peer.requests, [])
+
+    def test_hyped_live_prints_action_lines_beside_its_highlights(self):
+        hls = os.path.join(self.tmp.name, "hls")
+        os.makedirs(hls, exist_ok=True)
+        subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", self.media, "-c:a", "aac", "-f", "hls", "-hls_time",
+                        "6", "-hls_playlist_type", "vod", os.path.join(hls, "index.m3u8")], check=True)
+
+        class Quiet(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=hls))
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        self.addCleanup(httpd.server_close)
+        self.addCleanup(httpd.shutdown)
+        with HelixStandIn(TOKEN) as peer:
+            proc = subprocess.run([HYPED, "live", "--url", f"http://127.0.0.1:{httpd.server_port}/index.m3u8",
+                                   "--no-chat", "--quiet", "--per-hour", "0", "--config", self.config(peer)],
+                                  env=dict(os.environ, HYPED_TWITCH_USER_TOKEN=TOKEN), capture_output=True, text=True,
+                                  timeout=120)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        lines = [json.loads(line) for line in proc.stdout.splitlines()]
+        firsts = {m["id"] for m in lines if m["type"] == "highlight" and m["revision"] == 0}
+        self.assertGreaterEqual(len(firsts), 1, proc.stdout)
+        acts = [m for m in lines if m["type"] == "action"]
+        self.assertEqual(sorted((a["kind"], a["highlight_id"]) for a in acts),
+                         sorted((k, i) for k in ("twitch_clip", "twitch_marker") for i in firsts), acts)
+        self.assertTrue(all(a["ok"] for a in acts), acts)
+        self.check_clean(peer, proc)
 
     def test_websocket_metrics_and_api_carry_the_actions(self):
         with HelixStandIn(TOKEN) as peer:
