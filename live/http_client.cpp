@@ -46,6 +46,19 @@ std::string HttpResponse::describe() const {
   return "HTTP " + std::to_string(status);
 }
 
+std::string HttpResponse::header(std::string_view name) const {
+  std::string_view rest = headers;
+  while (!rest.empty()) {
+    const std::size_t nl = rest.find('\n');
+    const std::string_view line = rest.substr(0, nl);
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+    const std::size_t colon = line.find(": ");
+    if (colon != std::string_view::npos && boost::beast::iequals(line.substr(0, colon), name))
+      return std::string(line.substr(colon + 2));
+  }
+  return {};
+}
+
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
@@ -192,6 +205,8 @@ struct HttpClient::Impl {
       auto msg = parser.release();
       res.status = static_cast<int>(msg.result_int());
       res.body = std::move(msg.body());
+      res.headers.clear();
+      for (const auto& f : msg) res.headers.append(f.name_string()).append(": ").append(f.value()).append("\n");
       location.clear();
       if (auto loc = msg.find(http::field::location); loc != msg.end()) location = std::string(loc->value());
       if (msg.keep_alive()) {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -37,6 +38,11 @@ struct HttpResponse {
   std::string error;      // transport failure; empty when a response arrived
   bool timed_out = false;
   bool permanent = false; // a transport failure retrying will not fix (certificate rejected, bad URL)
+  // The answering response's header lines ("Name: value\n" each). One string, not a container: GCC 12
+  // mis-destroys a container member of a coroutine's co_awaited result (double free in HlsFollower).
+  std::string headers;
+  // The first header of that name (case-insensitive); empty when absent.
+  std::string header(std::string_view name) const;
   bool ok() const { return error.empty() && status >= 200 && status < 300; }
   // "HTTP 404", "timed out connecting to 127.0.0.1:8080", "TLS handshake failed: certificate verify failed".
   std::string describe() const;

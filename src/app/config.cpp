@@ -1,5 +1,7 @@
 #include "app/config.hpp"
 
+#include "app/actions_config.hpp"
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -166,7 +168,35 @@ const std::vector<KeySpec>& key_specs() {
          c.server.token = *n.value<std::string>();
        }},
       {"server", "allowed_origins", server_strings(&ServerOptions::allowed_origins)},
-      {"server", "webhooks", server_strings(&ServerOptions::webhooks)},
+      {"server", "webhooks",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         // "https://…" (hyped format) or {url = "https://…", format = "discord"}
+         const toml::array* a = n.as_array();
+         if (!a) throw ConfigError(where + " must be an array of URLs or {url = ..., format = ...} tables");
+         std::vector<WebhookTarget> out;
+         for (const toml::node& e : *a) {
+           if (e.is_string()) {
+             out.emplace_back(*e.value<std::string>());
+             continue;
+           }
+           const toml::table* t = e.as_table();
+           if (!t) throw ConfigError(where + " must be an array of URLs or {url = ..., format = ...} tables");
+           WebhookTarget w;
+           for (const auto& [k, v] : *t) {
+             if (!v.is_string() || (k.str() != "url" && k.str() != "format"))
+               throw ConfigError(where + ": a webhook table holds url and format (strings), not '" +
+                                 std::string(k.str()) + "'");
+             (k.str() == "url" ? w.url : w.format) = *v.value<std::string>();
+           }
+           out.push_back(std::move(w));
+         }
+         c.server.webhooks = std::move(out);
+       }},
+      {"server", "webhook_ca_file",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         if (!n.is_string()) throw ConfigError(where + " must be a string");
+         c.server.webhook_ca_file = *n.value<std::string>();
+       }},
       {"server", "webhook_attempts", server_int(&ServerOptions::webhook_attempts, 1, 100)},
       {"server", "client_queue_limit", server_int(&ServerOptions::client_queue_limit, 4, 1000000)},
       {"server", "max_message_bytes", server_int(&ServerOptions::max_message_bytes, 64, 16 * 1024 * 1024)},
@@ -269,11 +299,15 @@ AppConfig parse_config(const std::string& text, const std::string& name) {
       read_channel_overrides(cfg, node, name);
       continue;
     }
+    if (sec == "actions") {
+      read_actions_config(cfg.actions, node, name);
+      continue;
+    }
     const toml::table* table = node.as_table();
     if (!table)
       throw ConfigError("unknown key " + where_of(name, node, sec) +
                         ": settings live in [audio], [stats], [spectral], [chat], [fusion], [peaks], [export], [server], "
-                        "[irc] and [channel.NAME]");
+                        "[irc], [actions] and [channel.NAME]");
     for (const auto& [key, value] : *table) {
       const std::string dotted = sec + "." + std::string(key.str());
       const KeySpec* spec = find_spec(sec, key.str());
@@ -281,8 +315,12 @@ AppConfig parse_config(const std::string& text, const std::string& name) {
       spec->read(cfg, value, where_of(name, value, dotted));
     }
   }
-  for (const std::string& url : cfg.server.webhooks)
-    if (url.rfind("http://", 0) != 0) throw ConfigError(name + ": server.webhooks: '" + url + "' must be an http:// URL");
+  for (const WebhookTarget& w : cfg.server.webhooks) {
+    if (w.url.rfind("http://", 0) != 0 && w.url.rfind("https://", 0) != 0)
+      throw ConfigError(name + ": server.webhooks: '" + w.url + "' must be an http:// or https:// URL");
+    if (w.format != "hyped" && w.format != "discord" && w.format != "slack")
+      throw ConfigError(name + ": server.webhooks: format '" + w.format + "' must be hyped, discord or slack");
+  }
   try {
     validate(cfg.detector);
     for (const auto& [channel, n] : cfg.channel_target_per_hour) {

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "actions/action_options.hpp"
 #include "core/detector_params.hpp"
 #include "irc/chat_weights.hpp"
 #include "irc/twitch_client.hpp"
@@ -31,6 +32,7 @@ struct AppConfig {
   ChatOptions chat;
   IrcClientOptions irc;
   ServerOptions server;  // address/port come from --serve; the token may come from $HYPED_TOKEN
+  ActionOptions actions;  // [actions]: OBS replay saves, Twitch clips and markers per highlight
   // [channel.NAME] target_per_hour: per-channel rates for `hyped live` (the key is the channel's name
   // as followed: a Twitch login, or the URL given with --url).
   std::map<std::string, double> channel_target_per_hour;

@@ -13,6 +13,7 @@
 
 #include "app/chat_command.hpp"
 #include "app/config.hpp"
+#include "app/highlight_actions.hpp"
 #include "app/live_session.hpp"
 #include "live/twitch_resolver.hpp"
 #include "live/url.hpp"
@@ -100,19 +101,18 @@ int run_live(const LiveOptions& opt) {
     server->start();
     attach_server(session, *server);
   }
-  // One JSON object per line on stdout, the same message websocket clients get. Highlights come from
-  // the detector thread, broadcasts from the ingest thread: one line at a time.
-  std::mutex stdout_lines;
-  session.on_highlight = [&server, &stdout_lines](const LiveHighlight& h) {
-    {
-      std::lock_guard lock(stdout_lines);
-      std::cout << highlight_message(h.channel, h.highlight, h.wall_time) << std::endl;
-    }
+  if (opt.dry_run_actions) cfg.actions.dry_run = true;
+  HighlightActions actions(cfg.actions, server.get(), /*print=*/true);
+  // One JSON object per line on stdout, the same message websocket clients get; action results follow
+  // as their own lines when they are done.
+  session.on_highlight = [&server, &actions](const LiveHighlight& h) {
+    print_line(highlight_message(h.channel, h.highlight, h.wall_time));
     if (server) server->publish_highlight(h.channel, h.highlight, h.wall_time);
+    actions.submit(h.channel, h.highlight);
   };
-  session.on_broadcast = [&stdout_lines](const std::string& channel, bool live, std::chrono::system_clock::time_point when) {
-    std::lock_guard lock(stdout_lines);
-    std::cout << broadcast_message(channel, live, when) << std::endl;
+  // From an ingest thread: print_line keeps it whole beside the detector thread's lines.
+  session.on_broadcast = [](const std::string& channel, bool live, std::chrono::system_clock::time_point when) {
+    print_line(broadcast_message(channel, live, when));
   };
   // Chat (Twitch IRC): each Twitch channel's own chat, or --chat-channel for the one stream followed.
   std::vector<std::pair<std::string, std::string>> chat_to_stream;
@@ -151,6 +151,7 @@ int run_live(const LiveOptions& opt) {
   if (session.dropped_chunks() > 0)
     spdlog::warn("{} audio chunks dropped: the detector fell behind", session.dropped_chunks());
   spdlog::info("followed {} stream(s) for {:.0f} s", reports.size(), wall_s);
+  actions.finish();
   if (server) server->finish("stream ended");
   if (!first_error.empty()) throw std::runtime_error(first_error);
   return 0;

@@ -24,6 +24,7 @@ struct LiveOptions {
   double offline_poll_s = 30;      // how often usher is asked whether an offline channel went live
   int ingest_threads = 0;          // 0: the cores less two
   bool quiet = false;
+  bool dry_run_actions = false;  // log the [actions] each highlight would take
 };
 
 // Returns the process exit code; throws on failures (ConfigError → 2, anything else → 1).

@@ -74,6 +74,8 @@ int main(int argc, char** argv) {
       ->default_str("1")
       ->check(CLI::PositiveNumber);
   rp->add_option("--channel", replay.channel, "Channel name in alerts (default: the media's file name)");
+  rp->add_flag("--dry-run-actions", replay.dry_run_actions,
+               "Log the [actions] (OBS replay, Twitch clip and marker) each highlight would take; take none");
 
   rp->add_option("--per-hour", replay.per_hour, kPerHourHelp)->check(CLI::NonNegativeNumber);
   rp->add_flag("--all", replay.keep_all,
@@ -133,6 +135,8 @@ int main(int argc, char** argv) {
   lv->add_flag("--no-chat", live.no_chat, "Audio only: do not follow chat");
   lv->add_option("--serve", live.serve,
                  "Serve alerts: websocket /ws, /api/highlights, /api/status, /metrics, /overlay (e.g. 127.0.0.1:8787)");
+  lv->add_flag("--dry-run-actions", live.dry_run_actions,
+               "Log the [actions] (OBS replay, Twitch clip and marker) each highlight would take; take none");
   lv->add_option("--backend", live.backend, "Compute backend for every channel at once (auto: CUDA when a GPU is usable)")
       ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
       ->capture_default_str();

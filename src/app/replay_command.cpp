@@ -18,6 +18,7 @@
 
 #include "app/config.hpp"
 #include "app/export.hpp"
+#include "app/highlight_actions.hpp"
 #include "app/progress.hpp"
 #include "app/replay_inputs.hpp"
 #include "app/stream_detector.hpp"
@@ -251,7 +252,8 @@ ReplaySummary replay_one(const ReplayInput& in, const ReplayOptions& opt, AppCon
   // highlights over time, as it cannot know what is still to come.
   const DetectorParams live_params = cfg.detector;
   // A served replay stands in for a live stream: its clients get what live detection would send.
-  const bool select = !opt.keep_all && opt.serve.empty() && live_params.target_per_hour > 0 &&
+  if (opt.dry_run_actions) cfg.actions.dry_run = true;
+  const bool select = !opt.keep_all && opt.serve.empty() && !cfg.actions.any() && live_params.target_per_hour > 0 &&
                       live_params.z_mode == ZMode::Running;
   if (select) cfg.detector.target_per_hour *= kReplayOversample;
   const BackendKind backend_kind = parse_backend_kind(opt.backend);
@@ -282,6 +284,14 @@ ReplaySummary replay_one(const ReplayInput& in, const ReplayOptions& opt, AppCon
       t.push(time_s, f, threshold);
     };
   }
+  // Actions act as live would, on each highlight as it fires; their lines share stdout only with a file export.
+  HighlightActions actions(cfg.actions, server.get(), !out_path.empty());
+  if (actions.enabled())
+    detector.on_highlight = [&actions, channel = opt.channel.empty() ? in.name : opt.channel,
+                             next = detector.on_highlight](const Highlight& h) {
+      if (next) next(h);
+      actions.submit(channel, h);
+    };
   PeakPicker live_rate(live_params);  // only counts what live detection would fire
   long long live_fired = 0;
   if (select)
@@ -309,6 +319,7 @@ ReplaySummary replay_one(const ReplayInput& in, const ReplayOptions& opt, AppCon
   DetectionResult result = detector.finish();
   chat.finish();
   audio_copy.reset();
+  actions.finish();
   if (server) server->finish("replay finished");
   progress.finish(result.duration_s);
   if (source->skipped_packets() > 0)

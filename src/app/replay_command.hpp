@@ -20,6 +20,7 @@ struct ReplayOptions {
   std::string serve;       // ADDR:PORT of the alert server; empty: none
   double realtime = 0;     // > 0: pace the media at this many times real time
   std::string channel;     // channel name for alerts; empty: the media's file name
+  bool dry_run_actions = false;  // log the [actions] each highlight would take
   std::optional<double> per_hour;  // overrides fusion.target_per_hour
   bool keep_all = false;           // export every highlight fired, not the strongest target_per_hour × hours
   std::string report;              // HTML timeline report written here; empty: none

@@ -187,7 +187,7 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
     } else {
       // A revision whose highlight has left the history is kept as it is, but it is no new alert.
       if (h.revision == 0) ++s.metrics.alerts[channel];
-      s.history.push_back({channel, h, wall});
+      s.history.push_back({channel, h, wall, {}});
       while (s.history.size() > s.opt.history_limit) s.history.pop_front();
     }
   }
@@ -198,7 +198,26 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
     impl.broadcast_highlight(shard, channel, msg, score, id, revision);
   });
   if (s.webhooks->enabled() && h.revision == 0)  // a receiver hears of each highlight once, as it fires
-    net::post(s.hub(), [impl = impl_, msg, key = channel + "/" + std::to_string(h.id)] { impl->webhooks->post(msg, key); });
+    net::post(s.hub(), [impl = impl_, msg, channel, h] { impl->webhooks->post_highlight(channel, h, msg); });
+}
+
+void AlertServer::publish_action(const ActionResult& r) {
+  Impl& s = *impl_;
+  auto msg = std::make_shared<const std::string>(action_message(r));
+  {
+    std::lock_guard lock(s.state_mu);
+    s.seen_channels.insert(r.channel);
+    auto h = std::find_if(s.history.rbegin(), s.history.rend(),
+                          [&](const auto& e) { return e.channel == r.channel && e.highlight.id == r.highlight_id; });
+    if (h != s.history.rend()) h->actions.push_back(*msg);
+    ++(r.ok ? s.metrics.actions_ok : s.metrics.actions_failed)[to_string(r.kind)];
+  }
+  if (s.webhooks->enabled()) net::post(s.hub(), [impl = impl_, msg, r] { impl->webhooks->post_action(r, msg); });
+  const std::string channel = r.channel;
+  s.on_every_shard([channel, msg](Impl&, ServerShard& shard) {
+    const std::vector<std::shared_ptr<WsSession>> now(shard.clients.begin(), shard.clients.end());
+    for (const auto& c : now) c->send_action(channel, msg);
+  });
 }
 
 void AlertServer::publish_score(const std::string& channel, double time_s, const HopFeatures& f) {

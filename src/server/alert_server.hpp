@@ -9,10 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "core/action_result.hpp"
 #include "core/highlight.hpp"
 #include "core/hop_features.hpp"
 
 namespace hyped {
+
+// A webhook: where to POST, and the body's format ("hyped", "discord" or "slack").
+struct WebhookTarget {
+  WebhookTarget(std::string u = {}, std::string f = "hyped") : url(std::move(u)), format(std::move(f)) {}
+  std::string url;  // http:// or https://
+  std::string format;
+};
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
@@ -24,7 +32,8 @@ struct ServerOptions {
   std::size_t socket_send_buffer = 64 * 1024;  // kernel send buffer per websocket client
   std::chrono::seconds idle_timeout{60};   // websocket: no traffic, not even a pong
   std::size_t history_limit = 10000;       // highlights kept for /api/highlights
-  std::vector<std::string> webhooks;       // http:// URLs receiving a POST per highlight
+  std::vector<WebhookTarget> webhooks;     // URLs receiving a POST per highlight and per action result
+  std::string webhook_ca_file;             // extra CA certificates (PEM) for https:// webhooks
   int webhook_attempts = 5;
   std::chrono::milliseconds webhook_backoff{500};
   // Threads sending to websocket clients; each client stays on one. 0: half the cores, at most 8
@@ -57,6 +66,8 @@ class AlertServer {
 
   void publish_highlight(const std::string& channel, const Highlight& h,
                          std::chrono::system_clock::time_point wall = std::chrono::system_clock::now());
+  // An action's result: to clients of its channel, onto its highlight in /api/highlights, into /metrics.
+  void publish_action(const ActionResult& r);
   void publish_score(const std::string& channel, double time_s, const HopFeatures& f);
   void set_backend(const std::string& name);
   void set_channel_status(const ChannelStatus& st);

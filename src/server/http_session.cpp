@@ -67,6 +67,18 @@ using nlohmann::ordered_json;
 
 double r3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
+// The action messages of a highlight, without their "type".
+ordered_json actions_json(const std::vector<std::string>& messages) {
+  ordered_json out = ordered_json::array();
+  for (const std::string& m : messages) {
+    ordered_json a = ordered_json::parse(m, nullptr, false);
+    if (a.is_discarded()) continue;
+    a.erase("type");
+    out.push_back(std::move(a));
+  }
+  return out;
+}
+
 ordered_json highlight_json(const StoredHighlight& s) {
   const Highlight& h = s.highlight;
   return {{"channel", s.channel},         {"id", h.id},
@@ -75,7 +87,8 @@ ordered_json highlight_json(const StoredHighlight& s) {
           {"end_s", r3(h.end_s)},         {"score", r3(h.score)},
           {"audio_z", r3(h.audio_z)},     {"chat_z", r3(h.chat_z)},
           {"chat_rate", r3(h.chat_rate)}, {"reasons", h.reasons},
-          {"wall_time", format_iso8601(s.wall)}};
+          {"wall_time", format_iso8601(s.wall)},
+          {"actions", actions_json(s.actions)}};
 }
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {

@@ -45,6 +45,21 @@ std::string score_message(const std::string& channel, double time_s, const HopFe
   return j.dump();
 }
 
+std::string action_message(const ActionResult& r) {
+  ordered_json j = {{"type", "action"},
+                    {"channel", r.channel},
+                    {"highlight_id", r.highlight_id},
+                    {"kind", to_string(r.kind)},
+                    {"ok", r.ok}};
+  if (r.dry_run) j["dry_run"] = true;
+  if (!r.path.empty()) j["path"] = r.path;
+  if (!r.clip_url.empty()) j["clip_url"] = r.clip_url;
+  if (!r.clip_id.empty()) j["clip_id"] = r.clip_id;
+  if (r.position_s) j["position_s"] = r3(*r.position_s);
+  if (!r.error.empty()) j["error"] = r.error;
+  return j.dump();
+}
+
 std::string hello_message(const std::string& backend, const std::string& started) {
   return ordered_json{{"type", "hello"}, {"server", "hyped"}, {"backend", backend}, {"started", started}}.dump();
 }

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/action_result.hpp"
 #include "core/highlight.hpp"
 #include "core/hop_features.hpp"
 
@@ -25,6 +26,11 @@ std::string highlight_message(const std::string& channel, const Highlight& h, Wa
 std::string broadcast_message(const std::string& channel, bool live, WallClock::time_point wall);
 // {"type":"score","channel":..,"time_s":..,"score":..,"audio_z":..,"chat_z":..,"chat_rate":..,"rms":..}
 std::string score_message(const std::string& channel, double time_s, const HopFeatures& f);
+
+// What an action on a highlight came to: {"type":"action","channel":..,"highlight_id":..,"kind":
+// "obs_replay|twitch_clip|twitch_marker","ok":..,("dry_run":true,)"path"|"clip_url","clip_id"|"position_s",
+// "error"}; the result fields only where they are known.
+std::string action_message(const ActionResult& r);
 
 inline constexpr const char* kEveryChannel = "*";
 

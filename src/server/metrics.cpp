@@ -59,6 +59,10 @@ std::string ServerMetrics::prometheus_text() const {
   s << "hyped_webhook_deliveries_total{result=\"ok\"} " << webhook_ok.load() << '\n';
   s << "hyped_webhook_deliveries_total{result=\"failed\"} " << webhook_failed.load() << '\n';
   s << "hyped_webhook_deliveries_total{result=\"retry\"} " << webhook_retries.load() << '\n';
+  metric("hyped_actions_total", "counter", "Actions taken on highlights (OBS replay saves, Twitch clips, markers).");
+  for (const auto& [kind, n] : actions_ok) s << "hyped_actions_total{kind=\"" << kind << "\",result=\"ok\"} " << n << '\n';
+  for (const auto& [kind, n] : actions_failed)
+    s << "hyped_actions_total{kind=\"" << kind << "\",result=\"failed\"} " << n << '\n';
   return s.str();
 }
 

@@ -21,7 +21,8 @@ struct ServerMetrics {
   Counter protocol_errors = 0;                     // clients closed for malformed frames
   Counter unauthorized = 0;
   Counter webhook_ok = 0, webhook_failed = 0, webhook_retries = 0;
-  Counter detector_drops = 0;                      // samples/messages the ingest side dropped
+  Counter detector_drops = 0;
+  std::map<std::string, long long> actions_ok, actions_failed;  // per action kind                      // samples/messages the ingest side dropped
 
   // Detector tick latency, milliseconds.
   static constexpr std::array<double, 10> kTickBucketsMs = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100};

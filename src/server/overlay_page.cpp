@@ -24,6 +24,7 @@ const std::string& overlay_page() {
            border-radius: 8px; min-width: 240px; box-shadow: 0 4px 16px rgba(0,0,0,.4);
            animation: slide-in .35s ease-out; }
   .toast .why { font-size: 14px; font-weight: 400; opacity: .85; }
+  .toast.saved { border-left-color: #22c55e; }
   .toast.fade { opacity: 0; transition: opacity .8s; }
   @keyframes slide-in { from { transform: translateX(120%); } to { transform: none; } }
 </style>
@@ -65,6 +66,23 @@ const std::string& overlay_page() {
     setTimeout(() => el.classList.add("fade"), toastMs);
     setTimeout(() => el.remove(), toastMs + 900);
   }
+  // An action's result: "clip saved" when OBS saved its replay or Twitch made the clip.
+  function actionToast(a) {
+    if (!a.ok) return;
+    const el = document.createElement("div");
+    el.className = "toast saved";
+    const title = document.createElement("div");
+    title.textContent = a.kind === "twitch_marker" ? "marker set" : "clip saved";
+    const why = document.createElement("div");
+    why.className = "why";
+    const where = a.clip_url || (a.path ? a.path.split(/[\\/]/).pop() : "");
+    why.textContent = "Highlight " + a.highlight_id + (where ? " \u00b7 " + where : "") + (a.dry_run ? " (dry run)" : "");
+    el.append(title, why);
+    toasts.prepend(el);
+    window.hypedSaved = (window.hypedSaved || 0) + 1;
+    setTimeout(() => el.classList.add("fade"), toastMs);
+    setTimeout(() => el.remove(), toastMs + 900);
+  }
   function connect() {
     const q = token ? "?token=" + encodeURIComponent(token) : "";
     const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host + "/ws" + q);
@@ -78,6 +96,7 @@ const std::string& overlay_page() {
       try { m = JSON.parse(ev.data); } catch (e) { return; }
       if (m.type === "score") showScore(m.score);
       else if (m.type === "highlight") { showScore(m.score); if (!m.revision) toast(m); }
+      else if (m.type === "action") actionToast(m);
     };
     ws.onclose = () => {
       status.textContent = "reconnecting";

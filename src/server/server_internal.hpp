@@ -37,6 +37,7 @@ struct StoredHighlight {
   std::string channel;
   Highlight highlight;
   WallClock::time_point wall;
+  std::vector<std::string> actions;  // action messages about it, as sent
 };
 
 // What a reconnecting client missed: kept highlights newer than its resume points, oldest first.

@@ -2,132 +2,139 @@
 
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <random>
 #include <stdexcept>
 
+#include "live/http_client.hpp"
+#include "live/url.hpp"
+
 namespace hyped {
 
-HttpUrl parse_http_url(const std::string& url) {
-  const std::string scheme = "http://";
-  if (url.rfind(scheme, 0) != 0) throw std::invalid_argument("webhook URL '" + url + "' must start with http://");
-  const std::string rest = url.substr(scheme.size());
-  const auto slash = rest.find('/');
-  const std::string authority = rest.substr(0, slash);
-  HttpUrl u;
-  u.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  const auto colon = authority.rfind(':');
-  u.host = colon == std::string::npos ? authority : authority.substr(0, colon);
-  u.port = colon == std::string::npos ? "80" : authority.substr(colon + 1);
-  if (u.host.empty() || u.port.empty()) throw std::invalid_argument("webhook URL '" + url + "' has no host");
-  return u;
-}
+// Results of co_await are assigned to locals declared beforehand, never used to initialise them: GCC 12
+// mis-destroys such locals in some coroutines (double free).
+
+struct WebhookSender::Target {
+  std::string url;
+  std::string shown;  // for logs: the origin only, since webhook paths hold secrets (Discord's token)
+  WebhookFormat format;
+  bool said_permanent = false;
+};
+
+struct WebhookSender::Shared {
+  net::io_context& ioc;
+  ServerMetrics& metrics;
+  std::shared_ptr<TlsTrust> trust;
+  std::string started;
+  int attempts;
+  std::chrono::milliseconds backoff;
+  int in_flight = 0;
+};
 
 namespace {
 
-// One delivery of one body to one URL, with its retries.
-class Delivery : public std::enable_shared_from_this<Delivery> {
- public:
-  Delivery(net::io_context& ioc, ServerMetrics& m, HttpUrl url, std::shared_ptr<const std::string> body,
-           std::string key, std::shared_ptr<const std::string> started, int attempts, std::chrono::milliseconds backoff,
-           std::shared_ptr<int> in_flight)
-      : ioc_(ioc), metrics_(m), url_(std::move(url)), body_(std::move(body)), key_(std::move(key)),
-        started_(std::move(started)),
-        attempts_left_(attempts), backoff_(backoff), resolver_(ioc), timer_(ioc), in_flight_(std::move(in_flight)) {
-    ++*in_flight_;
-  }
-  ~Delivery() { --*in_flight_; }
+constexpr int kMaxRateLimited = 8;  // 429s one delivery waits out before giving up
 
-  void start() {
-    --attempts_left_;
-    stream_ = std::make_unique<beast::tcp_stream>(ioc_);
-    stream_->expires_after(std::chrono::seconds(5));
-    resolver_.async_resolve(url_.host, url_.port, [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type r) {
-      if (ec) return self->retry("resolve: " + ec.message());
-      self->stream_->async_connect(r, [self](beast::error_code ec2, const tcp::endpoint&) {
-        if (ec2) return self->retry("connect: " + ec2.message());
-        self->send();
-      });
-    });
-  }
+net::awaitable<void> sleep_for(net::io_context& ioc, std::chrono::milliseconds d) {
+  net::steady_timer t(ioc);
+  t.expires_after(d);
+  co_await t.async_wait(net::as_tuple(net::use_awaitable));
+}
 
- private:
-  void send() {
-    req_ = {http::verb::post, url_.target, 11};
-    req_.set(http::field::host, url_.host + ":" + url_.port);
-    req_.set(http::field::user_agent, "hyped");
-    req_.set(http::field::content_type, "application/json");
-    req_.set("X-Hyped-Highlight", key_);  // lets a receiver drop a retried duplicate
-    req_.set("X-Hyped-Started", *started_);  // ids count again from 1 in another run of the server
-    req_.body() = *body_;
-    req_.prepare_payload();
-    http::async_write(*stream_, req_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
-      if (ec) return self->retry("write: " + ec.message());
-      http::async_read(*self->stream_, self->buf_, self->res_, [self](beast::error_code ec2, std::size_t) {
-        if (ec2) return self->retry("read: " + ec2.message());
-        const unsigned status = self->res_.result_int();
-        beast::error_code ignored;
-        self->stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
-        if (status >= 200 && status < 300) {
-          ++self->metrics_.webhook_ok;
-          return;
-        }
-        if (status >= 500) return self->retry("HTTP " + std::to_string(status));
-        ++self->metrics_.webhook_failed;  // 4xx: the receiver refuses it; retrying cannot help
-        spdlog::warn("webhook {}{}: refused with HTTP {}", self->url_.host, self->url_.target, status);
-      });
-    });
-  }
+net::awaitable<void> deliver_one(std::shared_ptr<WebhookSender::Shared> s, std::shared_ptr<WebhookSender::Target> t,
+                                 std::string body, std::string key) {
+  ++s->in_flight;
+  struct Done {
+    WebhookSender::Shared& s;
+    ~Done() { --s.in_flight; }
+  } done{*s};
+  HttpClient http(s->ioc.get_executor(), s->trust);
+  HttpRequest req;
+  req.method = "POST";
+  req.url = t->url;
+  req.body = std::move(body);
+  req.headers = {{"Content-Type", "application/json"},
+                 {"X-Hyped-Highlight", key},        // lets a receiver drop a retried duplicate
+                 {"X-Hyped-Started", s->started}};  // ids count again from 1 in another run of the server
+  std::mt19937 rng(std::random_device{}());
+  int failures = 0, limited = 0;
+  for (;;) {
+    HttpResponse res;
 
-  void retry(const std::string& why) {
-    if (attempts_left_ <= 0) {
-      ++metrics_.webhook_failed;
-      spdlog::warn("webhook {}:{}{} failed for good: {}", url_.host, url_.port, url_.target, why);
-      return;
+    res = co_await http.request(req);
+    if (res.ok()) {
+      ++s->metrics.webhook_ok;
+      co_return;
     }
-    ++metrics_.webhook_retries;
-    std::mt19937 rng(std::random_device{}());
-    const auto base = backoff_ * (1 << std::min(attempt_++, 6));
-    const auto jitter = std::chrono::milliseconds(std::uniform_int_distribution<long>(0, base.count() / 2)(rng));
-    spdlog::debug("webhook {}: {}; retry in {} ms", url_.host, why, (base + jitter).count());
-    timer_.expires_after(base + jitter);
-    timer_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) self->start();
-    });
+    std::chrono::milliseconds wait{0};
+    if (res.error.empty() && res.status == 429 && limited < kMaxRateLimited) {
+      // The receiver's own rate limit: wait as long as it asks (1 s when it does not say).
+      wait = std::clamp(retry_after(res.body, res.header("Retry-After")).value_or(std::chrono::milliseconds(1000)),
+                        std::chrono::milliseconds(0), std::chrono::milliseconds(60000));
+      ++limited;
+      spdlog::info("webhook {}: rate limited (429); retrying in {} ms", t->shown, wait.count());
+    } else if (res.permanent) {
+      ++s->metrics.webhook_failed;
+      if (!std::exchange(t->said_permanent, true)) spdlog::error("webhook {}: {}", t->shown, res.describe());
+      co_return;
+    } else if (res.error.empty() && res.status < 500) {
+      ++s->metrics.webhook_failed;  // 4xx: the receiver refuses it; retrying cannot help
+      spdlog::warn("webhook {}: refused with HTTP {}", t->shown, res.status);
+      co_return;
+    } else if (++failures >= s->attempts) {
+      ++s->metrics.webhook_failed;
+      spdlog::warn("webhook {} failed for good: {}", t->shown, res.describe());
+      co_return;
+    } else {
+      const auto base = s->backoff * (1 << std::min(failures - 1, 6));
+      wait = base + std::chrono::milliseconds(std::uniform_int_distribution<long>(0, base.count() / 2)(rng));
+      spdlog::debug("webhook {}: {}; retry in {} ms", t->shown, res.describe(), wait.count());
+    }
+    ++s->metrics.webhook_retries;
+    co_await sleep_for(s->ioc, wait);
   }
-
-  net::io_context& ioc_;
-  ServerMetrics& metrics_;
-  HttpUrl url_;
-  std::shared_ptr<const std::string> body_;
-  std::string key_;
-  std::shared_ptr<const std::string> started_;
-  int attempts_left_;
-  int attempt_ = 0;
-  std::chrono::milliseconds backoff_;
-  tcp::resolver resolver_;
-  net::steady_timer timer_;
-  std::unique_ptr<beast::tcp_stream> stream_;
-  http::request<http::string_body> req_;
-  http::response<http::string_body> res_;
-  beast::flat_buffer buf_;
-  std::shared_ptr<int> in_flight_;
-};
+}
 
 }  // namespace
 
 WebhookSender::WebhookSender(net::io_context& ioc, ServerMetrics& metrics, const ServerOptions& opt,
                              std::string server_started)
-    : ioc_(ioc),
-      metrics_(metrics),
-      attempts_(std::max(1, opt.webhook_attempts)),
-      backoff_(opt.webhook_backoff),
-      started_(std::make_shared<const std::string>(std::move(server_started))) {
-  for (const auto& u : opt.webhooks) urls_.push_back(parse_http_url(u));
+    : shared_(std::make_shared<Shared>(Shared{ioc, metrics, nullptr, std::move(server_started),
+                                              std::max(1, opt.webhook_attempts), opt.webhook_backoff})) {
+  for (const WebhookTarget& w : opt.webhooks) {
+    const auto u = parse_url(w.url);
+    if (!u) throw std::invalid_argument("webhook URL '" + w.url + "' must be an http:// or https:// URL");
+    const auto format = parse_webhook_format(w.format);
+    if (!format) throw std::invalid_argument("webhook format '" + w.format + "' must be hyped, discord or slack");
+    const bool more = u->target.size() > 1;
+    targets_.push_back(std::make_shared<Target>(Target{w.url, u->origin() + (more ? "/…" : "/"), *format}));
+  }
+  if (!targets_.empty()) shared_->trust = make_tls_trust(opt.webhook_ca_file);
 }
 
-void WebhookSender::post(const std::shared_ptr<const std::string>& body, const std::string& key) {
-  for (const HttpUrl& u : urls_)
-    std::make_shared<Delivery>(ioc_, metrics_, u, body, key, started_, attempts_, backoff_, in_flight_)->start();
+WebhookSender::~WebhookSender() = default;
+
+int WebhookSender::in_flight() const { return shared_->in_flight; }
+
+void WebhookSender::deliver(const std::shared_ptr<Target>& t, std::string body, std::string key) {
+  net::co_spawn(shared_->ioc, deliver_one(shared_, t, std::move(body), std::move(key)), net::detached);
+}
+
+void WebhookSender::post_highlight(const std::string& channel, const Highlight& h,
+                                   const std::shared_ptr<const std::string>& msg) {
+  const std::string key = channel + "/" + std::to_string(h.id);
+  for (const auto& t : targets_) deliver(t, webhook_highlight_body(t->format, channel, h, *msg), key);
+}
+
+void WebhookSender::post_action(const ActionResult& r, const std::shared_ptr<const std::string>& msg) {
+  const std::string key = r.channel + "/" + std::to_string(r.highlight_id) + "/" + to_string(r.kind);
+  for (const auto& t : targets_) {
+    std::string body = webhook_action_body(t->format, r, *msg);
+    if (!body.empty()) deliver(t, std::move(body), key);
+  }
 }
 
 }  // namespace hyped

@@ -22,6 +22,10 @@ class WsSession : public std::enable_shared_from_this<WsSession> {
   // dropped first when the queue is full; a client that cannot even take its highlights is disconnected.
   void send_highlight(const std::string& channel, const std::shared_ptr<const std::string>& msg, double score,
                       long long id, int revision);
+  // An action's result, to clients of its channel (whatever their min_score).
+  void send_action(const std::string& channel, const std::shared_ptr<const std::string>& msg) {
+    if (sub_.wants(channel)) enqueue({msg, false});
+  }
   void send_score(const std::string& channel, const std::shared_ptr<const std::string>& msg);
   // Control messages every client gets, whatever it subscribed to.
   void send_control(const std::shared_ptr<const std::string>& msg) { enqueue({msg, false}); }

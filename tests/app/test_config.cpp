@@ -131,3 +131,38 @@ TEST_CASE("the removed audio and chat std floors are unknown keys") {
   CHECK(std::find(keys.begin(), keys.end(), "stats.audio_min_rel_std") == keys.end());
   CHECK(std::find(keys.begin(), keys.end(), "stats.chat_min_std") == keys.end());
 }
+
+TEST_CASE("[actions] tables turn actions on; the Twitch token never comes from the file") {
+  const AppConfig none = parse_config("", "t.toml");
+  CHECK_FALSE(none.actions.any());
+  const AppConfig c = parse_config(
+      "[actions]\ndelay_s = 2\n[actions.obs]\nurl = \"ws://127.0.0.1:4456\"\nchapter = false\n"
+      "[actions.twitch]\nmarker = false\napi_url = \"http://127.0.0.1:9\"\n",
+      "t.toml");
+  CHECK(c.actions.delay_s == 2);
+  CHECK(c.actions.obs.enabled);
+  CHECK(c.actions.obs.url == "ws://127.0.0.1:4456");
+  CHECK_FALSE(c.actions.obs.chapter);
+  CHECK(c.actions.twitch.enabled);
+  CHECK(c.actions.twitch.clip);
+  CHECK_FALSE(c.actions.twitch.marker);
+  CHECK(c.actions.twitch.api_url == "http://127.0.0.1:9");
+  CHECK_THROWS_WITH_AS(parse_config("[actions.twitch]\ntoken = \"abc\"\n", "t.toml"),
+                       doctest::Contains("HYPED_TWITCH_USER_TOKEN"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[actions.obs]\nurl = \"http://x\"\n", "t.toml"), doctest::Contains("ws://"),
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[actions]\nfoo = 1\n", "t.toml"), doctest::Contains("'actions.foo'"), ConfigError);
+}
+
+TEST_CASE("webhooks are URLs or tables with a format") {
+  const AppConfig c = parse_config(
+      "[server]\nwebhooks = [\"https://a.example/h\", {url = \"https://b.example/d\", format = \"discord\"}]\n", "t.toml");
+  REQUIRE(c.server.webhooks.size() == 2);
+  CHECK(c.server.webhooks[0].format == "hyped");
+  CHECK(c.server.webhooks[1].url == "https://b.example/d");
+  CHECK(c.server.webhooks[1].format == "discord");
+  CHECK_THROWS_WITH_AS(parse_config("[server]\nwebhooks = [{url = \"https://x\", format = \"teams\"}]\n", "t.toml"),
+                       doctest::Contains("teams"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[server]\nwebhooks = [\"ftp://x\"]\n", "t.toml"), doctest::Contains("ftp://x"),
+                       ConfigError);
+}
