@@ -9,6 +9,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <type_traits>
 
@@ -28,6 +29,13 @@ std::string where_of(const std::string& name, const toml::node& n, const std::st
   return s.str();
 }
 
+// The node's value when it is an integer. toml++'s value<int64_t>() also converts a float node, casting
+// before it checks the range: undefined behaviour for 1e300.
+std::optional<std::int64_t> integer_of(const toml::node& n) {
+  if (const auto* i = n.as_integer()) return i->get();
+  return std::nullopt;
+}
+
 auto number(double DetectorParams::*field) {
   return [field](AppConfig& c, const toml::node& n, const std::string& where) {
     const auto v = n.value<double>();  // integers are accepted as numbers
@@ -39,7 +47,7 @@ auto number(double DetectorParams::*field) {
 auto integer(int DetectorParams::*field) {
   return [field](AppConfig& c, const toml::node& n, const std::string& where) {
     // Checked before narrowing: 4294983296 must not wrap to 16000 and pass as a valid rate.
-    const auto v = n.value<std::int64_t>();
+    const auto v = integer_of(n);
     if (!n.is_integer() || !v || *v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max())
       throw ConfigError(where + " must be an integer within +-2147483647");
     c.detector.*field = static_cast<int>(*v);
@@ -48,7 +56,7 @@ auto integer(int DetectorParams::*field) {
 
 auto server_int(auto ServerOptions::*field, long long lo, long long hi) {
   return [field, lo, hi](AppConfig& c, const toml::node& n, const std::string& where) {
-    const auto v = n.value<std::int64_t>();
+    const auto v = integer_of(n);
     if (!n.is_integer() || *v < lo || *v > hi)
       throw ConfigError(where + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     using T = std::remove_reference_t<decltype(c.server.*field)>;
@@ -180,7 +188,7 @@ const std::vector<KeySpec>& key_specs() {
       {"irc", "host", irc_string(&IrcClientOptions::host)},
       {"irc", "port",
        [](AppConfig& c, const toml::node& n, const std::string& where) {
-         const auto v = n.value<std::int64_t>();
+         const auto v = integer_of(n);
          if (!n.is_integer() || *v < 1 || *v > 65535) throw ConfigError(where + " must be a port number");
          c.irc.port = static_cast<int>(*v);
        }},
@@ -194,7 +202,7 @@ const std::vector<KeySpec>& key_specs() {
       {"irc", "token", irc_string(&IrcClientOptions::token)},
       {"irc", "join_limit",
        [](AppConfig& c, const toml::node& n, const std::string& where) {
-         const auto v = n.value<std::int64_t>();
+         const auto v = integer_of(n);
          if (!n.is_integer() || *v < 1 || *v > 100000) throw ConfigError(where + " must be an integer in [1, 100000]");
          c.irc.join_limit = static_cast<int>(*v);
        }},

@@ -159,3 +159,12 @@ TEST_CASE("characters the TOML parser cannot test for whitespace are refused out
   CHECK(c.server.token == "\xC9\xAC caf\xC3\xA9");
   CHECK(c.irc.nick == "x\n\xC9\xAC");
 }
+
+TEST_CASE("a float where an integer belongs is a type error, however large") {
+  // toml++'s own conversion casts 1e300 to int64 before checking the range.
+  CHECK_THROWS_WITH_AS(parse_config("[server]\nio_threads = 1e300\n", "t.toml"), doctest::Contains("server.io_threads"),
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[irc]\nport = -1e300\n", "t.toml"), doctest::Contains("irc.port"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[audio]\nsample_rate_hz = 1.6e4\n", "t.toml"),
+                       doctest::Contains("audio.sample_rate_hz"), ConfigError);
+}
