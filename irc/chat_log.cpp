@@ -8,7 +8,6 @@
 #include <cstring>
 #include <fstream>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -121,20 +120,60 @@ void read_lines(std::string_view text, ChatLog& log, const auto& parse_line) {
   }
 }
 
-// "[1:02:03] <nick> text" or "[01:02:03] nick: text"
-const std::regex& plain_line_re() {
-  static const std::regex re(R"(^\[(\d+):([0-5]\d):([0-5]\d)(?:\.(\d+))?\]\s+(?:<([^>]*)>|([^:\s]+):)\s?(.*)$)");
-  return re;
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\f' || c == '\v' || c == '\r' || c == '\n'; }
+
+// Reads "NN" with the first digit at most `max_tens` into `v`; advances `s`.
+bool two_digits(std::string_view& s, char max_tens, int& v) {
+  if (s.size() < 2 || !is_digit(s[0]) || s[0] > max_tens || !is_digit(s[1])) return false;
+  v = (s[0] - '0') * 10 + (s[1] - '0');
+  s.remove_prefix(2);
+  return true;
 }
 
+// "[1:02:03] <nick> text", "[01:02:03.250] nick: text". Read by hand rather than with std::regex, whose
+// backtracking recurses once per character and runs out of stack on a long line.
 std::optional<ChatLogEntry> plain_entry(std::string_view line) {
-  std::match_results<std::string_view::const_iterator> m;
-  if (!std::regex_match(line.begin(), line.end(), m, plain_line_re())) return std::nullopt;
+  constexpr std::size_t kMaxHourDigits = 6;  // 999999 h: anything longer is not a time
+  std::string_view s = line;
+  if (s.empty() || s[0] != '[') return std::nullopt;
+  s.remove_prefix(1);
+  std::size_t n = 0;
+  double hours = 0;
+  while (n < s.size() && is_digit(s[n])) hours = hours * 10 + (s[n++] - '0');
+  if (n == 0 || n > kMaxHourDigits || n >= s.size() || s[n] != ':') return std::nullopt;
+  s.remove_prefix(n + 1);
+  int minutes = 0, seconds = 0;
+  if (!two_digits(s, '5', minutes) || s.empty() || s[0] != ':') return std::nullopt;
+  s.remove_prefix(1);
+  if (!two_digits(s, '5', seconds)) return std::nullopt;
+  double fraction = 0;
+  if (!s.empty() && s[0] == '.') {
+    s.remove_prefix(1);
+    double scale = 0.1;
+    for (n = 0; n < s.size() && is_digit(s[n]); ++n, scale /= 10) fraction += (s[n] - '0') * scale;
+    if (n == 0) return std::nullopt;
+    s.remove_prefix(n);
+  }
+  if (s.empty() || s[0] != ']') return std::nullopt;
+  s.remove_prefix(1);
+  for (n = 0; n < s.size() && is_space(s[n]);) ++n;
+  if (n == 0) return std::nullopt;
+  s.remove_prefix(n);
   ChatLogEntry e;
-  e.t_s = std::stod(m[1].str()) * 3600 + std::stod(m[2].str()) * 60 + std::stod(m[3].str());
-  if (m[4].matched) e.t_s += std::stod("0." + m[4].str());
-  e.user = m[5].matched ? m[5].str() : m[6].str();
-  e.text = m[7].str();
+  if (const auto close = s.find('>'); !s.empty() && s[0] == '<' && close != std::string_view::npos) {
+    e.user = std::string(s.substr(1, close - 1));
+    s.remove_prefix(close + 1);
+  } else {
+    for (n = 0; n < s.size() && s[n] != ':' && !is_space(s[n]);) ++n;
+    if (n == 0 || n == s.size() || s[n] != ':') return std::nullopt;
+    e.user = std::string(s.substr(0, n));
+    s.remove_prefix(n + 1);
+  }
+  if (!s.empty() && is_space(s[0])) s.remove_prefix(1);
+  if (s.find_first_of("\r\n") != std::string_view::npos) return std::nullopt;
+  e.t_s = hours * 3600 + minutes * 60 + seconds + fraction;
+  e.text = std::string(s);
   return e;
 }
 
@@ -165,7 +204,7 @@ ChatLog parse_chat_log(std::string_view text, const std::string& name) {
     json doc;
     try {
       doc = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, and out_of_range for a number beyond double
       fail(name, std::string("invalid JSON: ") + e.what());
     }
     if (doc.is_object() && doc.contains("comments") && doc["comments"].is_array()) {

@@ -22,6 +22,22 @@ namespace hyped {
 namespace {
 
 constexpr int kAvioBufferBytes = 32 * 1024;
+// The containers HLS audio comes in. Without the list a segment holding a playlist or a concat script
+// would be opened by FFmpeg's hls or concat demuxer, which fetch the URLs and files it names.
+constexpr const char* kSegmentFormats = "mpegts,mov,aac,mp3";
+
+bool has_box_at_4(std::span<const std::uint8_t> d, const char* type) {
+  return d.size() >= 8 && std::memcmp(d.data() + 4, type, 4) == 0;
+}
+
+// The container, when the first bytes say it: naming it skips probing (a hot path with hundreds of streams).
+const AVInputFormat* container_of(std::span<const std::uint8_t> init, std::span<const std::uint8_t> data) {
+  if (!init.empty() || has_box_at_4(data, "ftyp") || has_box_at_4(data, "styp") || has_box_at_4(data, "moof"))
+    return av_find_input_format("mp4");
+  if (!data.empty() && data[0] == 0x47) return av_find_input_format("mpegts");
+  if (data.size() >= 2 && data[0] == 0xFF && (data[1] & 0xF6) == 0xF0) return av_find_input_format("aac");  // ADTS sync
+  return nullptr;
+}
 
 struct AvioFreer {
   void operator()(AVIOContext* c) const {
@@ -139,11 +155,12 @@ DecodedSegment SegmentDecoder::decode(std::span<const std::uint8_t> init, std::s
   if (!raw) throw std::bad_alloc();
   raw->pb = avio.get();
   raw->flags |= AVFMT_FLAG_CUSTOM_IO;
-  // The container is known from the bytes: naming it skips probing (a hot path with hundreds of streams).
-  const AVInputFormat* hint = nullptr;
-  if (!init.empty()) hint = av_find_input_format("mp4");
-  else if (!data.empty() && data[0] == 0x47) hint = av_find_input_format("mpegts");
-  if (int err = avformat_open_input(&raw, nullptr, hint, nullptr); err < 0)  // frees raw on failure
+  raw->format_whitelist = av_strdup(kSegmentFormats);  // freed with the context
+  if (!raw->format_whitelist) {
+    avformat_free_context(raw);
+    throw std::bad_alloc();
+  }
+  if (int err = avformat_open_input(&raw, nullptr, container_of(init, data), nullptr); err < 0)  // frees raw on failure
     fail("cannot open segment: " + av_error_text(err));
   FormatPtr fmt(raw);
   int stream = av_find_best_stream(fmt.get(), AVMEDIA_TYPE_AUDIO, -1, -1, nullptr, 0);

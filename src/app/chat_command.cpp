@@ -1,8 +1,21 @@
 #include "app/chat_command.hpp"
 
 #include <nlohmann/json.hpp>
-#include <readerwriterqueue/readerwriterqueue.h>
 #include <spdlog/spdlog.h>
+
+// moodycamel's SPSC queue hands items over through standalone fences, which ThreadSanitizer cannot see;
+// the library annotates them for TSan only where __has_feature(thread_sanitizer) exists (clang). GCC
+// (before 14) says __SANITIZE_THREAD__ instead: give it the same annotations, or every hand-off is a race.
+#if defined(__SANITIZE_THREAD__) && !defined(AE_TSAN_ANNOTATE_RELEASE)
+namespace moodycamel {
+inline int ae_tsan_global;
+}
+extern "C" void AnnotateHappensBefore(const char*, int, void*);
+extern "C" void AnnotateHappensAfter(const char*, int, void*);
+#define AE_TSAN_ANNOTATE_RELEASE() AnnotateHappensBefore(__FILE__, __LINE__, &::moodycamel::ae_tsan_global)
+#define AE_TSAN_ANNOTATE_ACQUIRE() AnnotateHappensAfter(__FILE__, __LINE__, &::moodycamel::ae_tsan_global)
+#endif
+#include <readerwriterqueue/readerwriterqueue.h>
 
 #include <atomic>
 #include <chrono>

@@ -6,11 +6,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <fstream>
-#include <type_traits>
 #include <functional>
+#include <limits>
+#include <optional>
 #include <sstream>
+#include <type_traits>
 
 namespace hyped {
 namespace {
@@ -28,6 +31,13 @@ std::string where_of(const std::string& name, const toml::node& n, const std::st
   return s.str();
 }
 
+// The node's value when it is an integer. toml++'s value<int64_t>() also converts a float node, casting
+// before it checks the range: undefined behaviour for 1e300.
+std::optional<std::int64_t> integer_of(const toml::node& n) {
+  if (const auto* i = n.as_integer()) return i->get();
+  return std::nullopt;
+}
+
 auto number(double DetectorParams::*field) {
   return [field](AppConfig& c, const toml::node& n, const std::string& where) {
     const auto v = n.value<double>();  // integers are accepted as numbers
@@ -38,14 +48,17 @@ auto number(double DetectorParams::*field) {
 
 auto integer(int DetectorParams::*field) {
   return [field](AppConfig& c, const toml::node& n, const std::string& where) {
-    if (!n.is_integer()) throw ConfigError(where + " must be an integer");
-    c.detector.*field = static_cast<int>(*n.value<std::int64_t>());
+    // Checked before narrowing: 4294983296 must not wrap to 16000 and pass as a valid rate.
+    const auto v = integer_of(n);
+    if (!n.is_integer() || !v || *v < std::numeric_limits<int>::min() || *v > std::numeric_limits<int>::max())
+      throw ConfigError(where + " must be an integer within +-2147483647");
+    c.detector.*field = static_cast<int>(*v);
   };
 }
 
 auto server_int(auto ServerOptions::*field, long long lo, long long hi) {
   return [field, lo, hi](AppConfig& c, const toml::node& n, const std::string& where) {
-    const auto v = n.value<std::int64_t>();
+    const auto v = integer_of(n);
     if (!n.is_integer() || *v < lo || *v > hi)
       throw ConfigError(where + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
     using T = std::remove_reference_t<decltype(c.server.*field)>;
@@ -205,7 +218,7 @@ const std::vector<KeySpec>& key_specs() {
       {"irc", "host", irc_string(&IrcClientOptions::host)},
       {"irc", "port",
        [](AppConfig& c, const toml::node& n, const std::string& where) {
-         const auto v = n.value<std::int64_t>();
+         const auto v = integer_of(n);
          if (!n.is_integer() || *v < 1 || *v > 65535) throw ConfigError(where + " must be a port number");
          c.irc.port = static_cast<int>(*v);
        }},
@@ -219,7 +232,7 @@ const std::vector<KeySpec>& key_specs() {
       {"irc", "token", irc_string(&IrcClientOptions::token)},
       {"irc", "join_limit",
        [](AppConfig& c, const toml::node& n, const std::string& where) {
-         const auto v = n.value<std::int64_t>();
+         const auto v = integer_of(n);
          if (!n.is_integer() || *v < 1 || *v > 100000) throw ConfigError(where + " must be an integer in [1, 100000]");
          c.irc.join_limit = static_cast<int>(*v);
        }},
@@ -259,6 +272,99 @@ void read_channel_overrides(AppConfig& cfg, const toml::node& node, const std::s
   }
 }
 
+// toml++ 3.3 (Debian 12) reaches __builtin_unreachable() — undefined behaviour — when it asks whether some
+// non-ASCII characters are whitespace: those its generated table maps to no branch. It asks this of
+// characters outside strings and comments, and of the first one after a line-ending backslash in a
+// multi-line basic string. TOML allows no non-ASCII there but in that last place, so such text is
+// refused with a ConfigError before it reaches the parser.
+bool toml_whitespace_test_is_undefined(char32_t c) {
+  if (c <= U'\xA0' || c > U'\uFEFF' || c == U'\u3000' || c == U'\uFEFF') return false;
+  const auto child = (static_cast<std::uint64_t>(c) - 0xA0u) / 0x3FAu;  // the library's own table
+  return ((1ull << child) & 0x7FFFFFFFFFFFF75Eull) == 0 && child != 5 && child != 7;
+}
+
+// The code point starting at text[i] (invalid UTF-8: the byte itself) and its length in bytes.
+std::pair<char32_t, std::size_t> code_point_at(std::string_view text, std::size_t i) {
+  const auto b = static_cast<unsigned char>(text[i]);
+  const std::size_t len = b < 0xC0 ? 1 : b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4;
+  if (len == 1 || i + len > text.size()) return {b, 1};
+  char32_t c = b & (0x7Fu >> len);
+  for (std::size_t k = 1; k < len; ++k) {
+    const auto cb = static_cast<unsigned char>(text[i + k]);
+    if ((cb & 0xC0) != 0x80) return {b, 1};
+    c = (c << 6) | (cb & 0x3Fu);
+  }
+  return {c, len};
+}
+
+void refuse_text_the_parser_cannot_take(std::string_view text, const std::string& name) {
+  enum class In { Toml, Comment, Basic, Literal, MultiBasic, MultiLiteral } in = In::Toml;
+  bool after_line_ending_backslash = false;  // in a multi-line basic string, whitespace being skipped
+  int line = 1;
+  for (std::size_t i = 0; i < text.size();) {
+    const char ch = text[i];
+    const std::string_view rest = text.substr(i);
+    const bool checked = in == In::Toml || (in == In::MultiBasic && after_line_ending_backslash);
+    if (checked && static_cast<unsigned char>(ch) >= 0x80) {
+      const auto [c, len] = code_point_at(text, i);
+      if (toml_whitespace_test_is_undefined(c)) {
+        std::ostringstream s;
+        s << name << " line " << line << ": character U+" << std::hex << std::uppercase << static_cast<std::uint32_t>(c)
+          << " is only allowed in a string or a comment";
+        throw ConfigError(s.str());
+      }
+      after_line_ending_backslash = false;
+      i += len;
+      continue;
+    }
+    std::size_t step = 1;
+    switch (in) {
+      case In::Toml:
+        if (ch == '#')
+          in = In::Comment;
+        else if (rest.starts_with(R"(""")"))
+          in = In::MultiBasic, step = 3;
+        else if (rest.starts_with("'''"))
+          in = In::MultiLiteral, step = 3;
+        else if (ch == '"')
+          in = In::Basic;
+        else if (ch == '\'')
+          in = In::Literal;
+        break;
+      case In::Comment:
+        if (ch == '\n') in = In::Toml;
+        break;
+      case In::Basic:
+        if (ch == '\\')
+          step = 2;
+        else if (ch == '"' || ch == '\n')
+          in = In::Toml;
+        break;
+      case In::Literal:
+        if (ch == '\'' || ch == '\n') in = In::Toml;
+        break;
+      case In::MultiBasic:
+        if (after_line_ending_backslash && ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n')
+          after_line_ending_backslash = false;
+        if (rest.starts_with(R"(""")")) {
+          in = In::Toml, step = 3;
+        } else if (ch == '\\') {
+          const std::size_t next = text.find_first_not_of(" \t\r", i + 1);
+          if (next != std::string_view::npos && text[next] == '\n')
+            after_line_ending_backslash = true;
+          else
+            step = 2;
+        }
+        break;
+      case In::MultiLiteral:
+        if (rest.starts_with("'''")) in = In::Toml, step = 3;
+        break;
+    }
+    for (std::size_t k = 0; k < step && i < text.size(); ++k, ++i)
+      if (text[i] == '\n') ++line;
+  }
+}
+
 const KeySpec* find_spec(std::string_view section, std::string_view key) {
   for (const KeySpec& s : key_specs())
     if (section == s.section && key == s.key) return &s;
@@ -284,6 +390,7 @@ std::vector<std::string> config_keys() {
 }
 
 AppConfig parse_config(const std::string& text, const std::string& name) {
+  refuse_text_the_parser_cannot_take(text, name);
   toml::table root;
   try {
     root = toml::parse(text, name);

@@ -12,7 +12,8 @@ void ChatRateSeries::add(std::span<const ChatMessage> messages, const DetectorPa
   const double origin = p.frame_time_s(0) - p.hop_s / 2.0;
   for (const ChatMessage& m : messages) {
     const double pos = (m.t_s - origin) / p.hop_s;
-    if (!(pos >= 0) || pos > 1e9) continue;  // before the first bin, NaN, or absurdly late
+    // Before the first bin, NaN, or absurdly late: one message with a huge time must not allocate gigabytes.
+    if (!(pos >= 0) || pos >= static_cast<double>(kMaxChatBins)) continue;
     const auto bin = static_cast<std::size_t>(std::floor(pos));
     if (bin >= bins_.size()) bins_.resize(bin + 1, 0.0f);
     bins_[bin] += m.weight;

@@ -15,6 +15,8 @@ struct ChatMessage {
 
 // Weighted message counts per hop, bin i centred on frame i's time (frame_time_s(i) ± hop/2), so chat
 // and audio describe the same instant. Reads any index: outside the messages' span the count is 0.
+// Messages from kMaxChatBins hops on (48 days at the default 0.5 s hop) are dropped.
+inline constexpr long long kMaxChatBins = 1LL << 23;
 class ChatRateSeries {
  public:
   ChatRateSeries() = default;

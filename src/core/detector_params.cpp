@@ -19,8 +19,10 @@ void validate(const DetectorParams& p) {
                          p.rate_window_s, p.start_threshold, p.reason_z, p.refractory_s, p.pre_s, p.post_s})
     require(std::isfinite(v), "detector settings must be finite numbers");
   require(p.sample_rate_hz >= 1000 && p.sample_rate_hz <= 192000, "audio.sample_rate_hz must be in [1000, 192000]");
-  require(p.hop_s > 0 && p.hop_len() >= 1, "audio.hop_s must be positive");
-  require(p.frame_s >= p.hop_s, "audio.frame_s must be at least audio.hop_s");
+  // Bounded before hop_len(), frame_len() and chat_box_hops() turn them into sample and hop counts (int).
+  require(p.hop_s > 0 && p.hop_s <= 60 && p.hop_len() >= 1, "audio.hop_s must be in (0, 60]");
+  require(p.frame_s >= p.hop_s && p.frame_s <= 600, "audio.frame_s must be at least audio.hop_s and at most 600");
+  require(p.chat_window_s <= 3600, "chat.window_s must be at most 3600");
   require(p.frame_len() % p.hop_len() == 0, "audio.frame_s must be a whole multiple of audio.hop_s");
   require(p.stats_halflife_s > 0, "stats.halflife_s must be positive");
   require(p.warmup_s >= 0, "stats.warmup_s must not be negative");

@@ -3,67 +3,24 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <optional>
 
 #include "core/iso8601.hpp"
+#include "server/api_request.hpp"
 #include "server/server_internal.hpp"
 #include "server/ws_session.hpp"
 
 namespace hyped {
 
-std::string_view target_path(std::string_view target) { return target.substr(0, target.find('?')); }
-
-std::string query_param(std::string_view target, std::string_view key) {
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return {};
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const std::string_view pair = rest.substr(0, amp);
-    rest = amp == std::string_view::npos ? std::string_view{} : rest.substr(amp + 1);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) != key) continue;
-    const std::string_view raw = eq == std::string_view::npos ? std::string_view{} : pair.substr(eq + 1);
-    std::string out;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == '+') {
-        out += ' ';
-      } else if (raw[i] == '%' && i + 2 < raw.size()) {
-        const auto hex = [](char c) { return std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : (std::tolower(c) - 'a' + 10); };
-        if (std::isxdigit(static_cast<unsigned char>(raw[i + 1])) && std::isxdigit(static_cast<unsigned char>(raw[i + 2]))) {
-          out += static_cast<char>(hex(raw[i + 1]) * 16 + hex(raw[i + 2]));
-          i += 2;
-        } else {
-          out += raw[i];
-        }
-      } else {
-        out += raw[i];
-      }
-    }
-    return out;
-  }
-  return {};
-}
-
-bool authorized(const ServerOptions& opt, const http::request<http::string_body>& req) {
-  if (opt.token.empty()) return true;
-  std::string given = query_param(req.target(), "token");
-  if (given.empty()) {
-    const auto auth = req[http::field::authorization];
-    const std::string_view bearer = "Bearer ";
-    if (auth.size() > bearer.size() && auth.substr(0, bearer.size()) == bearer) given = std::string(auth.substr(bearer.size()));
-  }
-  if (given.size() != opt.token.size()) return false;
-  unsigned char diff = 0;  // constant time: no early exit on the first differing byte
-  for (std::size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ opt.token[i]);
-  return diff == 0;
-}
-
 namespace {
 
 using nlohmann::ordered_json;
+
+// Whether the request carries the configured token (?token= or Authorization: Bearer).
+bool authorized(const ServerOptions& opt, const ApiRequest& api) {
+  return opt.token.empty() || token_matches(opt.token, api.token);
+}
 
 double r3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
@@ -110,14 +67,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (ec == http::error::end_of_stream) return shutdown();
     if (ec) return;  // timeout, reset or a request we could not parse: drop the connection
     http::request<http::string_body> req = parser_->release();
-    if (websocket::is_upgrade(req)) return upgrade(std::move(req));
-    respond(route(req));
+    ApiRequest api = parse_api_request(req.target(), req[http::field::authorization]);
+    if (websocket::is_upgrade(req)) return upgrade(std::move(req), std::move(api));
+    respond(route(req, api));
   }
 
-  void upgrade(http::request<http::string_body> req) {
+  void upgrade(http::request<http::string_body> req, ApiRequest api) {
     const auto& opt = server_->opt;
-    if (target_path(req.target()) != "/ws") return respond(text(req, http::status::not_found, "no websocket here: use /ws\n"));
-    if (!authorized(opt, req)) {
+    if (api.route != ApiRoute::WebSocket)
+      return respond(text(req, http::status::not_found, "no websocket here: use /ws\n"));
+    if (!authorized(opt, api)) {
       ++server_->metrics.unauthorized;
       return respond(text(req, http::status::unauthorized, "missing or wrong token\n"));
     }
@@ -126,12 +85,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (std::find(opt.allowed_origins.begin(), opt.allowed_origins.end(), origin) == opt.allowed_origins.end())
         return respond(text(req, http::status::forbidden, "origin not allowed\n"));
     }
-    ResumePoints resume;
-    if (const std::string since = query_param(req.target(), "since"); !since.empty()) {
-      resume = parse_resume_points(since);
-      if (!resume.error.empty()) return respond(text(req, http::status::bad_request, resume.error + "\n"));
-    }
-    std::make_shared<WsSession>(server_, shard_, std::move(stream_), std::move(resume.last_id))->run(std::move(req));
+    if (!api.error.empty()) return respond(text(req, http::status::bad_request, api.error + "\n"));
+    std::make_shared<WsSession>(server_, shard_, std::move(stream_), std::move(api.resume))->run(std::move(req));
   }
 
   http::response<http::string_body> text(const http::request<http::string_body>& req, http::status st, std::string body,
@@ -147,36 +102,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     return res;
   }
 
-  http::response<http::string_body> route(const http::request<http::string_body>& req) {
+  http::response<http::string_body> route(const http::request<http::string_body>& req, const ApiRequest& api) {
     Impl& s = *server_;
-    const std::string_view path = target_path(req.target());
     if (req.method() != http::verb::get && req.method() != http::verb::head)
       return text(req, http::status::method_not_allowed, "only GET\n");
-    if (path == "/healthz") return text(req, http::status::ok, "ok\n");
-    if (!authorized(s.opt, req)) {
+    if (api.route == ApiRoute::Healthz) return text(req, http::status::ok, "ok\n");
+    if (!authorized(s.opt, api)) {
       ++s.metrics.unauthorized;
       return text(req, http::status::unauthorized, "missing or wrong token\n");
     }
     // The detector's thread writes what these read: copy under the lock, render outside it, so a large
     // answer never holds up publishing.
-    if (path == "/metrics") {
+    if (api.route == ApiRoute::Metrics) {
       std::unique_lock lock(s.state_mu);
       std::string body = s.metrics.prometheus_text();
       lock.unlock();
       return text(req, http::status::ok, std::move(body), "text/plain; version=0.0.4");
     }
-    if (path == "/overlay" || path == "/overlay/") return text(req, http::status::ok, overlay_page(), "text/html; charset=utf-8");
-    if (path == "/api/highlights") {
-      const std::string channel = query_param(req.target(), "channel");
-      const std::string since_s = query_param(req.target(), "since");
-      long long since = -1;
-      if (!since_s.empty()) {
-        try {
-          since = std::stoll(since_s);
-        } catch (const std::exception&) {
-          return text(req, http::status::bad_request, "since must be a highlight id\n");
-        }
-      }
+    if (api.route == ApiRoute::Overlay) return text(req, http::status::ok, overlay_page(), "text/html; charset=utf-8");
+    if (api.route == ApiRoute::Highlights) {
+      if (!api.error.empty()) return text(req, http::status::bad_request, api.error + "\n");
+      const std::string& channel = api.channel;
+      const long long since = api.since_id;
       std::vector<StoredHighlight> picked;
       std::string backend;
       {
@@ -189,7 +136,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       for (const StoredHighlight& h : picked) out["highlights"].push_back(highlight_json(h));
       return text(req, http::status::ok, out.dump() + "\n", "application/json");
     }
-    if (path == "/api/status") {
+    if (api.route == ApiRoute::Status) {
       std::map<std::string, ChannelStatus> channels;
       std::map<std::string, long long> alerts;
       std::string backend;

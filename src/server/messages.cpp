@@ -99,6 +99,13 @@ ClientRequest parse_client_message(std::string_view text) {
   return r;
 }
 
+std::string close_reason_text(std::string_view why) {
+  if (why.size() <= kMaxCloseReasonBytes) return std::string(why);
+  std::size_t n = kMaxCloseReasonBytes - 3;                                  // room for "..."
+  while (n > 0 && (static_cast<unsigned char>(why[n]) & 0xC0) == 0x80) --n;  // not inside a character
+  return std::string(why.substr(0, n)) + "...";
+}
+
 ResumePoints parse_resume_points(std::string_view text) {
   ResumePoints r;
   const auto fail = [&](std::string why) {

@@ -51,6 +51,11 @@ struct ClientRequest {
 // for every channel (the others are then dropped: channels becomes {"*"}).
 ClientRequest parse_client_message(std::string_view text);
 
+// The reason text of a websocket close frame: at most 123 bytes (RFC 6455 section 5.5), cut at a UTF-8
+// character boundary. A longer reason would not fit the frame (Beast throws std::length_error).
+inline constexpr std::size_t kMaxCloseReasonBytes = 123;
+std::string close_reason_text(std::string_view why);
+
 // Greets each websocket client: {"type":"hello","server":"hyped","backend":..,"started":"ISO-8601"}.
 // Highlight ids count per channel and server run: `started` tells one run's ids from another's.
 std::string hello_message(const std::string& backend, const std::string& started);

@@ -100,12 +100,6 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   std::set<std::string> seen_channels;  // every channel with a status or a highlight so far
 };
 
-// Whether the request carries the configured token (?token= or Authorization: Bearer).
-bool authorized(const ServerOptions& opt, const http::request<http::string_body>& req);
-// Value of a query parameter of a request target, percent-decoded; empty when absent.
-std::string query_param(std::string_view target, std::string_view key);
-std::string_view target_path(std::string_view target);
-
 // Serves one HTTP connection; hands websocket upgrades of /ws to a WsSession.
 void start_http_session(const std::shared_ptr<AlertServer::Impl>& server, ServerShard& shard, tcp::socket socket);
 

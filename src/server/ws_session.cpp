@@ -153,12 +153,13 @@ void WsSession::on_write(beast::error_code ec, std::size_t) {
 
 void WsSession::close_after_queue(websocket::close_code code, const std::string& reason) {
   if (gone_ || closing_) return;
-  close_after_ = websocket::close_reason(code, reason);
+  close_after_ = websocket::close_reason(code, close_reason_text(reason));  // the app's reason may be long
   if (!writing_) do_write();
 }
 
-void WsSession::close_now(websocket::close_code code, const std::string& reason) {
+void WsSession::close_now(websocket::close_code code, const std::string& why) {
   if (gone_ || closing_) return;
+  const std::string reason = close_reason_text(why);  // a client's own text may be in it
   if (writing_) {  // one write at a time: close once the frame in flight is out
     queue_.erase(queue_.begin() + 1, queue_.end());
     close_after_ = websocket::close_reason(code, reason);

@@ -166,3 +166,40 @@ TEST_CASE("webhooks are URLs or tables with a format") {
   CHECK_THROWS_WITH_AS(parse_config("[server]\nwebhooks = [\"ftp://x\"]\n", "t.toml"), doctest::Contains("ftp://x"),
                        ConfigError);
 }
+
+TEST_CASE("integers beyond int and lengths beyond counting are errors, not wrapped or overflowed values") {
+  // 2^32 + 16000 would narrow to 16000 and pass as a valid rate.
+  CHECK_THROWS_WITH_AS(parse_config("[audio]\nsample_rate_hz = 4294983296\n", "t.toml"),
+                       doctest::Contains("'audio.sample_rate_hz' in t.toml (line 2) must be an integer"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[spectral]\nfft_size = -2147483649\n", "t.toml"),
+                       doctest::Contains("spectral.fft_size"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[audio]\nhop_s = 1e300\nframe_s = 1e300\n", "t.toml"),
+                       doctest::Contains("t.toml: audio.hop_s"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[chat]\nwindow_s = 1e300\n", "t.toml"), doctest::Contains("chat.window_s"),
+                       ConfigError);
+}
+
+TEST_CASE("characters the TOML parser cannot test for whitespace are refused outside strings") {
+  // toml++ 3.3 reaches __builtin_unreachable() on U+026C where it expects whitespace.
+  CHECK_THROWS_WITH_AS(parse_config("[au\xC9\xACios]\n", "t.toml"),
+                       doctest::Contains("t.toml line 1: character U+26C is only allowed in a string or a comment"),
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[server]\ntoken = \"\"\"a\\\n  \xC9\xAC\"\"\"\n", "t.toml"),
+                       doctest::Contains("t.toml line 3: character U+26C"), ConfigError);
+  // In strings and comments every character is fine.
+  const AppConfig c = parse_config(
+      "# caf\xC3\xA9 \xC9\xAC\n[server]\ntoken = \"\xC9\xAC caf\xC3\xA9\" # \xE3\x80\x80\n"
+      "webhooks = ['http://h/\xC9\xAC']\n[irc]\nnick = \"\"\"x\n\xC9\xAC\"\"\"\n",
+      "t.toml");
+  CHECK(c.server.token == "\xC9\xAC caf\xC3\xA9");
+  CHECK(c.irc.nick == "x\n\xC9\xAC");
+}
+
+TEST_CASE("a float where an integer belongs is a type error, however large") {
+  // toml++'s own conversion casts 1e300 to int64 before checking the range.
+  CHECK_THROWS_WITH_AS(parse_config("[server]\nio_threads = 1e300\n", "t.toml"), doctest::Contains("server.io_threads"),
+                       ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[irc]\nport = -1e300\n", "t.toml"), doctest::Contains("irc.port"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[audio]\nsample_rate_hz = 1.6e4\n", "t.toml"),
+                       doctest::Contains("audio.sample_rate_hz"), ConfigError);
+}

@@ -80,3 +80,13 @@ TEST_CASE("a trailing box is causal and starts from zeros") {
   CHECK(box.push(4) == 4.0f);
   CHECK(box.push(0) == 3.0f);
 }
+
+TEST_CASE("a message absurdly late is dropped instead of growing the series to gigabytes") {
+  DetectorParams p;
+  const ChatRateSeries s({{1.0, 1}, {1e8, 1}, {0.5 * static_cast<double>(kMaxChatBins), 1}}, p);
+  CHECK(s.bins() <= kMaxChatBins);
+  CHECK(s.count(1) == 1);
+  // Bin i spans [0.25 + 0.5 i, 0.75 + 0.5 i): one message in the last bins but one is kept.
+  const ChatRateSeries last({{0.35 + 0.5 * static_cast<double>(kMaxChatBins - 2), 1}}, p);
+  CHECK(last.count(kMaxChatBins - 2) == 1);
+}

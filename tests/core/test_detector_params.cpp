@@ -51,6 +51,10 @@ TEST_CASE("invalid quality settings are rejected with the key's name") {
   rejects([](DetectorParams& p) { p.target_per_hour = -1; }, "fusion.target_per_hour");
   rejects([](DetectorParams& p) { p.rate_window_s = 599; }, "fusion.rate_window_s");
   rejects([](DetectorParams& p) { p.start_threshold = -1; }, "fusion.start_threshold");
+  // Too long to count in samples or hops (an int): rejected before hop_len() or frame_len() overflow.
+  rejects([](DetectorParams& p) { p.hop_s = p.frame_s = 1e300; }, "audio.hop_s");
+  rejects([](DetectorParams& p) { p.frame_s = 1e12; }, "audio.frame_s");
+  rejects([](DetectorParams& p) { p.chat_window_s = 1e300; }, "chat.window_s");
   DetectorParams p;
   p.target_per_hour = 0;  // every crossing of the threshold
   CHECK_NOTHROW(validate(p));

@@ -95,3 +95,29 @@ TEST_CASE("a recorded weight round-trips and is used as is") {
   CHECK(m[0].weight == 3.5f);
   CHECK(m[1].weight == 2.0f);
 }
+
+TEST_CASE("a plain text line of any length is read without exhausting the stack") {
+  const std::string text(200000, 'x');  // std::regex recursed once per character here
+  const auto log = parse_chat_log("[0:00:01] <a> " + text + "\n[0:00:02] b: " + text + "\n", "long.txt");
+  REQUIRE(log.entries.size() == 2);
+  CHECK(log.entries[0].text.size() == text.size());
+  CHECK(log.entries[1].user == "b");
+}
+
+TEST_CASE("plain text times: fractions, many-digit hours and out-of-range fields") {
+  const auto log = parse_chat_log(
+      "[10:00:00.25] <a> x\n[123456:00:00] <b> y\n[1234567:00:00] <c> z\n"
+      "[0:60:00] <d> w\n[0:00:01.] <e> v\n[0:00:01]<f> no space\n",
+      "t.txt");
+  REQUIRE(log.entries.size() == 2);
+  CHECK(log.malformed == 4);
+  CHECK(log.entries[0].t_s == doctest::Approx(36000.25));
+  CHECK(log.entries[1].t_s == 123456.0 * 3600);
+}
+
+TEST_CASE("a number beyond double in chat JSON is the log's error, not a JSON library exception") {
+  CHECK_THROWS_WITH_AS(parse_chat_log(R"({"comments":[{"content_offset_seconds":1e999}]})", "big.json"),
+                       doctest::Contains("chat log 'big.json': invalid JSON"), std::runtime_error);
+  CHECK_THROWS_WITH_AS(parse_chat_log(R"([{"time_in_seconds":-1e400}])", "big.json"),
+                       doctest::Contains("chat log 'big.json'"), std::runtime_error);
+}
