@@ -36,6 +36,9 @@ std::string usher_error(const std::string& body) {
   return short_body(body);
 }
 
+// No answer (unless retrying cannot help, as with a rejected certificate), or 5xx/429.
+bool unavailable(const HttpResponse& r) { return r.error.empty() ? r.status >= 500 || r.status == 429 : !r.permanent; }
+
 }  // namespace
 
 std::string normalize_twitch_login(const std::string& channel) {
@@ -58,9 +61,12 @@ boost::asio::awaitable<TwitchStream> resolve_twitch_stream(HttpClient& http, con
   req.headers = {{"Client-ID", opt.client_id}, {"Content-Type", "text/plain;charset=UTF-8"}};
   req.body = body.dump();
   const HttpResponse tr = co_await http.request(req);
-  if (!tr.ok())
-    throw TwitchError("cannot get a playback token for Twitch channel '" + channel + "': " + tr.describe() +
-                      (tr.error.empty() && !tr.body.empty() ? " (" + short_body(tr.body) + ")" : ""));
+  if (!tr.ok()) {
+    const std::string why = "cannot get a playback token for Twitch channel '" + channel + "': " + tr.describe() +
+                            (tr.error.empty() && !tr.body.empty() ? " (" + short_body(tr.body) + ")" : "");
+    if (unavailable(tr)) throw TwitchUnavailableError(why);
+    throw TwitchError(why);
+  }
   const auto j = nlohmann::json::parse(tr.body, nullptr, false);
   if (j.is_discarded() || !j.is_object())
     throw TwitchError("cannot get a playback token for Twitch channel '" + channel + "': the answer is not JSON");
@@ -92,9 +98,12 @@ boost::asio::awaitable<TwitchStream> resolve_twitch_stream(HttpClient& http, con
   if (mr.status == 404) throw TwitchOfflineError("Twitch channel '" + channel + "' is offline (" + usher_error(mr.body) + ")");
   if (mr.status == 403)
     throw TwitchError("Twitch refused the playback token for channel '" + channel + "': " + usher_error(mr.body));
-  if (!mr.ok())
-    throw TwitchError("cannot load the playlist of Twitch channel '" + channel + "': " + mr.describe() +
-                      (mr.error.empty() && !mr.body.empty() ? " (" + usher_error(mr.body) + ")" : ""));
+  if (!mr.ok()) {
+    const std::string why = "cannot load the playlist of Twitch channel '" + channel + "': " + mr.describe() +
+                            (mr.error.empty() && !mr.body.empty() ? " (" + usher_error(mr.body) + ")" : "");
+    if (unavailable(mr)) throw TwitchUnavailableError(why);
+    throw TwitchError(why);
+  }
   const M3u8Result master = parse_m3u8(mr.body);
   if (!master.ok || !master.is_master)
     throw TwitchError("the playlist of Twitch channel '" + channel + "' is not a master playlist" +

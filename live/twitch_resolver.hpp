@@ -37,7 +37,15 @@ class TwitchOfflineError : public TwitchError {
   using TwitchError::TwitchError;
 };
 
-// Throws TwitchError (TwitchOfflineError when the channel is offline).
+// Twitch did not answer (timeout, refused or dropped connection) or answered 5xx/429: a hiccup that says
+// nothing about the channel; asking again later may work.
+class TwitchUnavailableError : public TwitchError {
+ public:
+  using TwitchError::TwitchError;
+};
+
+// Throws TwitchError (TwitchOfflineError when the channel is offline, TwitchUnavailableError when Twitch
+// did not answer).
 boost::asio::awaitable<TwitchStream> resolve_twitch_stream(HttpClient& http, const TwitchOptions& opt, std::string channel);
 
 // Lower-cased login; throws std::invalid_argument unless 1–25 of [a-z0-9_] (Twitch's login rules).

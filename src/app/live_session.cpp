@@ -26,6 +26,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "app/multi_stream_detector.hpp"
@@ -320,14 +321,36 @@ struct LiveSession::Impl {
     ch.api = std::make_unique<HttpClient>(ch.io->get_executor(), trust);
     auto offline_since = std::chrono::steady_clock::now();
     bool said_waiting = false;
+    std::mt19937 rng{std::random_device{}()};
+    int unanswered = 0;  // Twitch's failures to answer in a row
+    std::chrono::steady_clock::time_point unanswered_since;
     for (int broadcasts = 0; !stopping;) {
       TwitchStream s;
-      std::optional<std::string> offline;  // why usher has no playlist (no co_await inside a handler)
+      std::optional<std::string> offline;      // why usher has no playlist (no co_await inside a handler)
+      std::optional<std::string> unavailable;  // why Twitch did not answer
       try {
         s = co_await resolve_twitch_stream(*ch.api, tw, ch.name);
       } catch (const TwitchOfflineError& e) {
         offline = e.what();
+      } catch (const TwitchUnavailableError& e) {
+        unavailable = e.what();
       }
+      if (unavailable) {
+        // A timeout or a 5xx is no verdict on the channel: ask again, backing off with jitter up to a
+        // poll's wait, rather than dropping a channel a bot may follow for weeks. A script
+        // (--exit-when-offline) gets the error after a minute of it.
+        if (unanswered++ == 0) unanswered_since = std::chrono::steady_clock::now();
+        const double failing_s =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - unanswered_since).count();
+        if (opt.exit_when_offline && failing_s > 60.0) co_return *unavailable;
+        const double base =
+            std::min(std::max(1.0, opt.offline_poll_s), 0.5 * std::pow(2.0, std::min(unanswered - 1, 10)));
+        const double wait = std::uniform_real_distribution<double>(base * 0.5, base)(rng);
+        spdlog::warn("[{}] {}; asking again in {:.1f} s", ch.name, *unavailable, wait);
+        if (!co_await wait_offline(ch, wait)) break;
+        continue;
+      }
+      unanswered = 0;
       if (offline) {
         if (opt.exit_when_offline) co_return broadcasts == 0 ? *offline : std::string();
         const double offline_s =

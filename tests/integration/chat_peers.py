@@ -89,6 +89,7 @@ NGIRCD_CONF = """
 [Limits]
 	MaxConnectionsIP = 0
 	MaxNickLength = 9
+{limits}
 [Options]
 	DNS = no
 	Ident = no
@@ -97,16 +98,18 @@ NGIRCD_CONF = """
 
 
 class NgIRCd:
-    """ngIRCd on 127.0.0.1, plain: RFC 2812's 9-character nicks, no IRCv3 tags, a server password if given."""
+    """ngIRCd on 127.0.0.1, plain: RFC 2812's 9-character nicks, no IRCv3 tags, a server password if given.
+    `limits`: extra [Limits] lines, e.g. "MaxJoins = 0" for a client in more than 10 channels."""
 
     EXE = "/usr/sbin/ngircd"
 
-    def __init__(self, d, password=None):
+    def __init__(self, d, password=None, limits=""):
         self.dir = d
         self.port = free_port()
         self.conf = os.path.join(d, "ngircd.conf")
         with open(self.conf, "w") as f:
-            f.write(NGIRCD_CONF.format(port=self.port, dir=d, password=f"\tPassword = {password}" if password else ""))
+            f.write(NGIRCD_CONF.format(port=self.port, dir=d, password=f"\tPassword = {password}" if password else "",
+                                      limits=limits))
         self.proc = None
 
     @staticmethod

@@ -218,13 +218,18 @@ class _QuietHandler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(data)
 
 
+class _Listener(http.server.ThreadingHTTPServer):
+    # Many streams connect at once (the soak starts 50): the default backlog of 5 drops SYNs.
+    request_queue_size = 128
+
+
 class Server:
     """A threading HTTP(S) server on a free port running `handler_cls`; `context` is given to handlers."""
 
     def __init__(self, handler_cls, context, cert=None, key=None):
         self.port = free_port()
         handler = type("H", (handler_cls,), {"ctx": context})
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), handler)
+        self.httpd = _Listener(("127.0.0.1", self.port), handler)
         self.httpd.daemon_threads = True
         self.scheme = "http"
         if cert:
@@ -249,7 +254,8 @@ class TwitchStandIn(_QuietHandler):
     "token_ttl_s": …, "tokens": {}, "log": []}. Channels: "offlinechan" (usher 404), "tokenfail" (GQL
     error), "nobody" (no such user), "endingchan" (live for 10 s from its first token, then its playlist
     404s and usher says offline), "latechan" (offline for 6 s from the first time usher is asked, then
-    live for 12 s, then offline); any other login is live and served from media_dir."""
+    live for 12 s, then offline), "flaky…" (its first two token requests answer 503, then offline); any other
+    login is live and served from media_dir."""
 
     def ended(self, login):
         if login == "latechan":
@@ -270,6 +276,10 @@ class TwitchStandIn(_QuietHandler):
         if self.path != "/gql" or body.get("operationName") != "PlaybackAccessToken":
             return self.send(400, '{"error":"bad request"}', "application/json")
         login = body["variables"]["login"]
+        asked = ctx.setdefault("gql_asks", {})
+        asked[login] = asked.get(login, 0) + 1
+        if login.startswith("flaky") and asked[login] <= 2:
+            return self.send(503, '{"error":"upstream unavailable"}', "application/json")
         if login == "tokenfail":
             return self.send(200, json.dumps({"errors": [{"message": "service timeout"}]}), "application/json")
         if login == "nobody":
@@ -299,7 +309,7 @@ class TwitchStandIn(_QuietHandler):
         if m:
             login = m.group(1)
             ctx["log"].append(("usher", login, q))
-            if login == "offlinechan" or self.ended(login) or (login == "latechan" and self.late_phase() == "before"):
+            if login == "offlinechan" or login.startswith("flaky") or self.ended(login) or (login == "latechan" and self.late_phase() == "before"):
                 return self.send(404, json.dumps([{"url": self.path, "error": "twirp error not_found: transcode does not exist",
                                                     "error_code": "transcode_does_not_exist", "type": "error"}]),
                                  "application/json")

@@ -262,6 +262,31 @@ class LiveErrorsAreOneClearLine(unittest.TestCase):
         self.assertGreaterEqual(len(asks), 3)  # asked again every second
         self.assertEqual(out, "")
 
+    def test_twitch_not_answering_is_asked_again(self):
+        # GQL answers 503 twice: a hiccup, not a verdict on the channel. hyped asks again and learns that
+        # the channel is offline (before, the 503 was final and the channel was dropped).
+        r = self.twitch("flakyexit", "--exit-when-offline")
+        self.assertEqual(r.returncode, 1, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 3, r.stderr)  # two warnings (asking again), then the one error line
+        self.assertTrue(all("HTTP 503" in l and "asking again in" in l for l in lines[:2]), r.stderr)
+        self.assertTrue(lines[2].startswith("hyped: ") and "Twitch channel 'flakyexit' is offline" in lines[2], r.stderr)
+        self.assertEqual(self.ctx["gql_asks"]["flakyexit"], 3)
+
+    def test_twitch_not_answering_while_waiting_keeps_the_channel(self):
+        p = subprocess.Popen([HYPED, "live", "flakywait", "--gql-url", self.standin.base + "/gql", "--usher-url",
+                              self.standin.base, "--offline-poll", "1", *no_chat_args()],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(5.0)
+        self.assertIsNone(p.poll(), "hyped live dropped a channel Twitch did not answer for")
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=15)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(err.count("HTTP 503"), 2, err)
+        self.assertIn("asking again in", err)
+        asks = [e for e in self.ctx["log"] if e[0] == "usher" and e[1] == "flakywait"]
+        self.assertGreaterEqual(len(asks), 2, err)
+
     def test_unknown_channel(self):
         self.assert_one_line(self.twitch("nobody"), 1, "Twitch channel 'nobody' does not exist")
 
