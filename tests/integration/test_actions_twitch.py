@@ -5,24 +5,22 @@ out, 5xx retried, 404/403 reported as results, a token lacking a scope refused a
 token never outside the Authorization header or in any log. A websocket client sees the action results;
 /metrics counts them and /api/highlights carries them."""
 import asyncio
-import base64
 import functools
 import http.server
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import threading
-import time
 import unittest
 import urllib.request
 
 import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from headless_chromium import HeadlessChromium, watch_page  # noqa: E402
 from helix_peers import HelixStandIn  # noqa: E402
 from loopback import free_port  # noqa: E402
 import test_serve  # noqa: E402  (its media maker and HTTP wait, not its tests)
@@ -236,62 +234,26 @@ class ClipSavedOverlay(unittest.TestCase):
             with open(config, "w") as f:
                 f.write(f'[actions.twitch]\napi_url = "{peer.url}"\nid_url = "{peer.url}"\nbroadcaster = "streamer"\n'
                         'marker = false\n')
-            port, cdp_port = free_port(), free_port()
+            port = free_port()
             replay = subprocess.Popen([HYPED, "replay", media, "--chat", chat, "--serve", f"127.0.0.1:{port}",
                                        "--realtime=8", "--channel", "demo", "--quiet", "--out", os.devnull,
                                        "--per-hour", "0", "--config", config],
                                       env=dict(os.environ, HYPED_TWITCH_USER_TOKEN=TOKEN))
-            chrome = subprocess.Popen(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                                       "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                                       "--disable-sync", f"--user-data-dir={d}/profile", "--window-size=800,450",
-                                       f"--remote-debugging-port={cdp_port}", "about:blank"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            probe = "JSON.stringify({saved_text: (document.querySelector('.toast.saved') || {}).textContent || ''})"
             try:
-                test_serve.wait_http(f"http://127.0.0.1:{port}/healthz")
-                page, deadline = None, time.time() + 30
-                while page is None and time.time() < deadline:
-                    targets = json.loads(test_serve.wait_http(f"http://127.0.0.1:{cdp_port}/json/list", timeout=30))
-                    page = next((t for t in targets if t["type"] == "page"), None)
-                    time.sleep(0.1)
-                self.assertIsNotNone(page, "chromium exposed no page target")
-                state, png = asyncio.run(self.drive(page["webSocketDebuggerUrl"],
-                                                    f"http://127.0.0.1:{port}/overlay?channel=demo&toast_s=60"))
+                with HeadlessChromium(f"{d}/profile") as chrome:
+                    test_serve.wait_http(f"http://127.0.0.1:{port}/healthz")
+                    state, png = asyncio.run(watch_page(chrome.page_ws(),
+                                                        f"http://127.0.0.1:{port}/overlay?channel=demo&toast_s=60",
+                                                        probe, lambda st: bool(st.get("saved_text")), 60))
                 with open(os.path.join(os.environ.get("HYPED_SCREENSHOT_DIR", d), "overlay_clip_saved.png"), "wb") as f:
                     f.write(png)
             finally:
-                os.killpg(chrome.pid, signal.SIGKILL)
                 replay.kill()
-                chrome.wait()
                 replay.wait()
         self.assertIn("clip saved", state["saved_text"], state)
         self.assertIn("https://clips.example/Clip1", state["saved_text"])
         self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
-
-    async def drive(self, cdp_url, overlay_url):
-        async with websockets.connect(cdp_url, max_size=None) as cdp:
-            seq = 0
-
-            async def call(method, **params):
-                nonlocal seq
-                seq += 1
-                await cdp.send(json.dumps({"id": seq, "method": method, "params": params}))
-                while True:
-                    msg = json.loads(await cdp.recv())
-                    if msg.get("id") == seq:
-                        return msg.get("result", {})
-
-            await call("Page.navigate", url=overlay_url)
-            probe = "JSON.stringify({saved_text: (document.querySelector('.toast.saved') || {}).textContent || ''})"
-            state, deadline = {}, time.time() + 60
-            while time.time() < deadline:
-                r = await call("Runtime.evaluate", expression=probe, returnByValue=True)
-                state = json.loads(r.get("result", {}).get("value", "{}"))
-                if state.get("saved_text"):
-                    break
-                await asyncio.sleep(0.2)
-            await asyncio.sleep(0.6)  # let the toast finish sliding in
-            shot = await call("Page.captureScreenshot", format="png")
-            return state, base64.b64decode(shot.get("data", ""))
 
 
 if __name__ == "__main__":

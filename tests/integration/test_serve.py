@@ -3,14 +3,12 @@
 highlight of a paced replay in order with every contract field; the token guards the endpoints; and
 headless Chromium renders the OBS overlay with its meter and a highlight toast."""
 import asyncio
-import base64
 import functools
 import http.server
 import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -23,6 +21,7 @@ import urllib.request
 import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from headless_chromium import HeadlessChromium, watch_page  # noqa: E402
 from loopback import free_port  # noqa: E402
 
 HYPED = os.environ.get("HYPED_BIN", "build/src/app/hyped")
@@ -285,31 +284,23 @@ class OverlayInChromium(unittest.TestCase):
         # Chromium's helper processes may still write to the profile as it goes: let cleanup tolerate that.
         with tempfile.TemporaryDirectory(prefix="hyped_overlay_", ignore_cleanup_errors=True) as d:
             media, chat = make_media(d, "overlay.mp4", 150, [70])
-            port, cdp_port = free_port(), free_port()
+            port = free_port()
             replay = subprocess.Popen([HYPED, "replay", media, "--chat", chat, "--serve", f"127.0.0.1:{port}",
                                        "--realtime=8", "--channel", "demo", "--quiet", "--out", os.devnull])
-            chrome = subprocess.Popen(["chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                                       "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                                       "--disable-sync", f"--user-data-dir={d}/profile", "--window-size=800,450",
-                                       f"--remote-debugging-port={cdp_port}", "about:blank"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+            probe = ("JSON.stringify({toasts: document.querySelectorAll('.toast').length,"
+                     "toast_text: (document.querySelector('.toast') || {}).textContent || '',"
+                     "meter: document.getElementById('meter-fill').style.width,"
+                     "status: document.getElementById('status').textContent,"
+                     "background: getComputedStyle(document.body).backgroundColor})")
             try:
-                wait_http(f"http://127.0.0.1:{port}/healthz")
-                page = None
-                deadline = time.time() + 30
-                while page is None and time.time() < deadline:  # the page target shows up after start-up
-                    targets = json.loads(wait_http(f"http://127.0.0.1:{cdp_port}/json/list", timeout=30))
-                    page = next((t for t in targets if t["type"] == "page"), None)
-                    time.sleep(0.1)
-                self.assertIsNotNone(page, "chromium exposed no page target")
-                state, png = asyncio.run(self.drive(page["webSocketDebuggerUrl"],
-                                                    f"http://127.0.0.1:{port}/overlay?channel=demo"))
+                with HeadlessChromium(f"{d}/profile") as chrome:
+                    wait_http(f"http://127.0.0.1:{port}/healthz")
+                    state, png = asyncio.run(watch_page(chrome.page_ws(), f"http://127.0.0.1:{port}/overlay?channel=demo",
+                                                        probe, lambda st: st.get("toasts", 0) >= 1, 40))
                 with open(os.path.join(os.environ.get("HYPED_SCREENSHOT_DIR", d), "overlay.png"), "wb") as f:
                     f.write(png)
             finally:
-                os.killpg(chrome.pid, signal.SIGKILL)  # the browser and every helper process it started
                 replay.kill()
-                chrome.wait()
                 replay.wait()
         self.assertGreaterEqual(state["toasts"], 1, state)
         self.assertIn("Highlight 1", state["toast_text"])
@@ -319,37 +310,6 @@ class OverlayInChromium(unittest.TestCase):
         self.assertEqual(state["status"], "live")
         self.assertEqual(png[:8], b"\x89PNG\r\n\x1a\n")
         self.assertGreater(len(png), 1000)
-
-    async def drive(self, cdp_url, overlay_url):
-        async with websockets.connect(cdp_url, max_size=None) as cdp:
-            seq = 0
-
-            async def call(method, **params):
-                nonlocal seq
-                seq += 1
-                await cdp.send(json.dumps({"id": seq, "method": method, "params": params}))
-                while True:
-                    msg = json.loads(await cdp.recv())
-                    if msg.get("id") == seq:
-                        return msg.get("result", {})
-
-            await call("Page.navigate", url=overlay_url)
-            probe = ("JSON.stringify({toasts: document.querySelectorAll('.toast').length,"
-                     "toast_text: (document.querySelector('.toast') || {}).textContent || '',"
-                     "meter: document.getElementById('meter-fill').style.width,"
-                     "status: document.getElementById('status').textContent,"
-                     "background: getComputedStyle(document.body).backgroundColor})")
-            state = {}
-            deadline = time.time() + 40
-            while time.time() < deadline:
-                r = await call("Runtime.evaluate", expression=probe, returnByValue=True)
-                state = json.loads(r.get("result", {}).get("value", "{}"))
-                if state.get("toasts", 0) >= 1:
-                    break
-                await asyncio.sleep(0.2)
-            await asyncio.sleep(0.6)  # let the toast finish sliding in
-            shot = await call("Page.captureScreenshot", format="png")
-            return state, base64.b64decode(shot.get("data", ""))
 
 
 if __name__ == "__main__":
