@@ -198,7 +198,7 @@ class ReplayChat {
 
   // What the detector starts with: the whole log, or the first seconds of a VOD's chat.
   ChatRateSeries initial(const ChatWeights& w) {
-    if (!feed_) return ChatRateSeries(format_.empty() ? std::vector<ChatMessage>{} : to_chat_messages(log_, p_, w), p_);
+    if (!feed_) return ChatRateSeries(to_chat_messages(log_, p_, w), p_);  // no chat: an empty log
     return ChatRateSeries(more_through(0), p_);
   }
 

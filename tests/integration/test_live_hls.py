@@ -248,15 +248,20 @@ class LiveErrorsAreOneClearLine(unittest.TestCase):
         self.assert_one_line(self.twitch("offlinechan", "--exit-when-offline"), 1,
                              "Twitch channel 'offlinechan' is offline (twirp error not_found: transcode does not exist")
 
-    def test_offline_channel_is_waited_for_until_stopped(self):
-        p = subprocess.Popen([HYPED, "live", "offlinechan", "--gql-url", self.standin.base + "/gql", "--usher-url",
+    def interrupted_after(self, channel, seconds, ended_early):
+        """`hyped live CHANNEL` polling every second, still running after `seconds`, then Ctrl-C: exit 0."""
+        p = subprocess.Popen([HYPED, "live", channel, "--gql-url", self.standin.base + "/gql", "--usher-url",
                               self.standin.base, "--offline-poll", "1", *no_chat_args()],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(3.5)
-        self.assertIsNone(p.poll(), "hyped live ended on an offline channel")
+        time.sleep(seconds)
+        self.assertIsNone(p.poll(), ended_early)
         p.send_signal(signal.SIGINT)
         out, err = p.communicate(timeout=15)
         self.assertEqual(p.returncode, 0, err)
+        return out, err
+
+    def test_offline_channel_is_waited_for_until_stopped(self):
+        out, err = self.interrupted_after("offlinechan", 3.5, "hyped live ended on an offline channel")
         self.assertEqual(err.count("offline; waiting for a broadcast"), 1, err)  # said once, not per poll
         asks = [e for e in self.ctx["log"] if e[0] == "usher" and e[1] == "offlinechan"]
         self.assertGreaterEqual(len(asks), 3)  # asked again every second
@@ -274,14 +279,7 @@ class LiveErrorsAreOneClearLine(unittest.TestCase):
         self.assertEqual(self.ctx["gql_asks"]["flakyexit"], 3)
 
     def test_twitch_not_answering_while_waiting_keeps_the_channel(self):
-        p = subprocess.Popen([HYPED, "live", "flakywait", "--gql-url", self.standin.base + "/gql", "--usher-url",
-                              self.standin.base, "--offline-poll", "1", *no_chat_args()],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(5.0)
-        self.assertIsNone(p.poll(), "hyped live dropped a channel Twitch did not answer for")
-        p.send_signal(signal.SIGINT)
-        out, err = p.communicate(timeout=15)
-        self.assertEqual(p.returncode, 0, err)
+        out, err = self.interrupted_after("flakywait", 5.0, "hyped live dropped a channel Twitch did not answer for")
         self.assertEqual(err.count("HTTP 503"), 2, err)
         self.assertIn("asking again in", err)
         asks = [e for e in self.ctx["log"] if e[0] == "usher" and e[1] == "flakywait"]
