@@ -197,7 +197,7 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
   s.on_every_shard([channel, msg, score, id, revision](Impl& impl, ServerShard& shard) {
     impl.broadcast_highlight(shard, channel, msg, score, id, revision);
   });
-  if (s.webhooks->enabled() && h.revision == 0)  // a receiver hears of each highlight once, as it fires
+  if (s.webhooks->enabled() && h.revision == 0 && !s.stopped)  // a receiver hears of each highlight once, as it fires
     net::post(s.hub(), [impl = impl_, msg, channel, h] { impl->webhooks->post_highlight(channel, h, msg); });
 }
 
@@ -212,7 +212,7 @@ void AlertServer::publish_action(const ActionResult& r) {
     if (h != s.history.rend()) h->actions.push_back(*msg);
     ++(r.ok ? s.metrics.actions_ok : s.metrics.actions_failed)[to_string(r.kind)];
   }
-  if (s.webhooks->enabled()) net::post(s.hub(), [impl = impl_, msg, r] { impl->webhooks->post_action(r, msg); });
+  if (s.webhooks->enabled() && !s.stopped) net::post(s.hub(), [impl = impl_, msg, r] { impl->webhooks->post_action(r, msg); });
   const std::string channel = r.channel;
   s.on_every_shard([channel, msg](Impl&, ServerShard& shard) {
     const std::vector<std::shared_ptr<WsSession>> now(shard.clients.begin(), shard.clients.end());
@@ -269,18 +269,26 @@ void AlertServer::finish(const std::string& reason, std::chrono::milliseconds gr
 
 void AlertServer::stop() {
   Impl& s = *impl_;
-  if (!s.started) return;
-  s.started = false;
-  net::post(s.hub(), [impl = impl_] {
-    beast::error_code ec;
-    impl->acceptor.close(ec);
-  });
-  s.on_every_shard([](Impl&, ServerShard& shard) {
-    // Closed sockets, not an abandoned loop: clients see the connection end instead of waiting on it.
-    for (const auto& c : std::vector<std::shared_ptr<WsSession>>(shard.clients.begin(), shard.clients.end())) c->abort();
-    net::post(shard.ioc, [&shard] { shard.ioc.stop(); });  // after the aborted operations have completed
-  });
-  for (auto& sh : s.shards) sh->thread.join();
+  if (s.stopped) return;
+  if (s.started) {
+    s.started = false;
+    net::post(s.hub(), [impl = impl_] {
+      beast::error_code ec;
+      impl->acceptor.close(ec);
+    });
+    s.on_every_shard([](Impl&, ServerShard& shard) {
+      // Closed sockets, not an abandoned loop: clients see the connection end instead of waiting on it.
+      for (const auto& c : std::vector<std::shared_ptr<WsSession>>(shard.clients.begin(), shard.clients.end())) c->abort();
+      net::post(shard.ioc, [&shard] { shard.ioc.stop(); });  // after the aborted operations have completed
+    });
+  }
+  s.stopped = true;
+  for (auto& sh : s.shards)
+    if (sh->thread.joinable()) sh->thread.join();
+  // What is still pending (an HTTP keep-alive read, a handshake or a webhook in flight, or what was
+  // published to a server never started) is dropped unrun, freeing the sessions its handlers hold.
+  // A stopped server cannot be started again.
+  for (auto& sh : s.shards) sh->ioc.shutdown();
 }
 
 }  // namespace hyped

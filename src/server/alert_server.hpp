@@ -77,6 +77,7 @@ class AlertServer {
   // Tells clients the stream is over ({"type":"end"}), closes them, waits up to `grace` for queued
   // messages and webhooks to go out, then stops.
   void finish(const std::string& reason, std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+  // Closes every connection and joins the io threads; once stopped, a server does not start again.
   void stop();
 
   struct Impl;
