@@ -96,6 +96,22 @@ auto irc_string(std::string IrcClientOptions::*field) {
   };
 }
 
+auto discovery_string(std::string DiscoveryOptions::*field) {
+  return [field](AppConfig& c, const toml::node& n, const std::string& where) {
+    if (!n.is_string()) throw ConfigError(where + " must be a string");
+    c.discovery.*field = *n.value<std::string>();
+  };
+}
+
+auto discovery_url(std::string DiscoveryOptions::*field) {
+  return [field](AppConfig& c, const toml::node& n, const std::string& where) {
+    const auto v = n.value<std::string>();
+    if (!n.is_string() || (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0))
+      throw ConfigError(where + " must be an http(s) URL");
+    c.discovery.*field = *v;
+  };
+}
+
 const std::vector<KeySpec>& key_specs() {
   static const std::vector<KeySpec> specs = {
       {"audio", "sample_rate_hz", integer(&DetectorParams::sample_rate_hz)},
@@ -248,6 +264,22 @@ const std::vector<KeySpec>& key_specs() {
       {"irc", "ping_timeout_s", irc_number(&IrcClientOptions::ping_timeout_s, 0.1, 3600)},
       {"irc", "backoff_min_s", irc_number(&IrcClientOptions::backoff_min_s, 0.01, 3600)},
       {"irc", "backoff_max_s", irc_number(&IrcClientOptions::backoff_max_s, 0.01, 3600)},
+      {"discovery", "client_id", discovery_string(&DiscoveryOptions::client_id)},
+      {"discovery", "api_url", discovery_url(&DiscoveryOptions::api_url)},
+      {"discovery", "id_url", discovery_url(&DiscoveryOptions::id_url)},
+      {"discovery", "interval_s",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = n.value<double>();
+         if (!v || n.is_boolean() || !(*v >= 1 && *v <= 86400))
+           throw ConfigError(where + " must be a number of seconds in [1, 86400]");
+         c.discovery.interval_s = *v;
+       }},
+      {"discovery", "max_pages",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = integer_of(n);
+         if (!n.is_integer() || *v < 1 || *v > 1000) throw ConfigError(where + " must be an integer in [1, 1000]");
+         c.discovery.max_pages = static_cast<int>(*v);
+       }},
   };
   return specs;
 }
@@ -442,9 +474,12 @@ AppConfig parse_config(const std::string& text, const std::string& name) {
     if (!table)
       throw ConfigError("unknown key " + where_of(name, node, sec) +
                         ": settings live in [audio], [stats], [spectral], [chat], [fusion], [peaks], [export], [server], "
-                        "[irc], [actions] and [channel.NAME]");
+                        "[irc], [discovery], [actions] and [channel.NAME]");
     for (const auto& [key, value] : *table) {
       const std::string dotted = sec + "." + std::string(key.str());
+      if (dotted == "discovery.client_secret")
+        throw ConfigError(where_of(name, value, dotted) +
+                          ": the secret is read from $HYPED_TWITCH_CLIENT_SECRET only, so configs can be shared");
       const KeySpec* spec = find_spec(sec, key.str());
       if (!spec) throw ConfigError("unknown key " + where_of(name, value, dotted));
       spec->read(cfg, value, where_of(name, value, dotted));

@@ -237,6 +237,24 @@ void AlertServer::set_channel_status(const ChannelStatus& st) {
   impl_->metrics.ingest_lag_s[st.name] = st.ingest_lag_s;
 }
 
+void AlertServer::set_followed(const std::string& channel, bool followed) {
+  std::lock_guard lock(impl_->state_mu);
+  if (followed) {
+    impl_->followed.insert(channel);
+  } else {
+    impl_->followed.erase(channel);
+    impl_->channels.erase(channel);
+    impl_->metrics.ingest_lag_s.erase(channel);
+  }
+  impl_->metrics.followed = static_cast<long long>(impl_->followed.size());
+}
+
+void AlertServer::set_discovery(const DiscoveryStatus& d) {
+  std::lock_guard lock(impl_->state_mu);
+  impl_->discovery = d;
+  impl_->metrics.discovery = d;
+}
+
 void AlertServer::observe_tick(double latency_ms) {
   std::lock_guard lock(impl_->state_mu);
   impl_->metrics.observe_tick(latency_ms);

@@ -12,6 +12,7 @@
 #include "core/action_result.hpp"
 #include "core/highlight.hpp"
 #include "core/hop_features.hpp"
+#include "server/discovery_status.hpp"
 
 namespace hyped {
 
@@ -71,6 +72,10 @@ class AlertServer {
   void publish_score(const std::string& channel, double time_s, const HopFeatures& f);
   void set_backend(const std::string& name);
   void set_channel_status(const ChannelStatus& st);
+  // The live session's followed set: /api/status lists it ("followed"); a channel that leaves drops out
+  // of "channels" and of /metrics' per-channel gauges.
+  void set_followed(const std::string& channel, bool followed);
+  void set_discovery(const DiscoveryStatus& d);
   void observe_tick(double latency_ms);
   void count_ingest_drops(long long n);
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -110,6 +111,8 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   std::map<std::string, ChannelStatus> channels;
   std::deque<StoredHighlight> history;
   std::set<std::string> seen_channels;  // every channel with a status or a highlight so far
+  std::set<std::string> followed;       // the live session's followed set
+  std::optional<DiscoveryStatus> discovery;
 };
 
 // Serves one HTTP connection; hands websocket upgrades of /ws to a WsSession.
