@@ -18,6 +18,7 @@
 #include "actions/helix_client.hpp"
 #include "actions/helix_policy.hpp"
 #include "actions/obs_client.hpp"
+#include "live/shutdown_io_context.hpp"
 
 namespace hyped {
 namespace asio = boost::asio;
@@ -27,7 +28,7 @@ struct ActionRunner::Impl : std::enable_shared_from_this<ActionRunner::Impl> {
 
   ActionOptions opt;
   ResultHandler on_result;
-  asio::io_context ioc{1};
+  ShutdownIoContext ioc{1};  // finish() destroys the actions still waiting: each holds this Impl
   asio::executor_work_guard<asio::io_context::executor_type> work = asio::make_work_guard(ioc);
   std::thread thread;
   std::unique_ptr<HelixClient> helix;
@@ -35,6 +36,7 @@ struct ActionRunner::Impl : std::enable_shared_from_this<ActionRunner::Impl> {
   std::set<std::pair<std::string, long long>> acted;  // runner thread only
   std::atomic<long long> in_flight{0};                // highlights queued or being acted on
   std::atomic<long long> dropped{0};
+  bool finished = false;  // its context was shut down: it does not start again
 
   void report(ActionResult r, const std::string& channel, long long id) {
     r.channel = channel;
@@ -123,7 +125,7 @@ ActionRunner::~ActionRunner() { finish(std::chrono::milliseconds(0)); }
 
 void ActionRunner::start() {
   Impl& s = *impl_;
-  if (s.thread.joinable()) return;
+  if (s.thread.joinable() || s.finished) return;
   s.thread = std::thread([&ioc = s.ioc] { ioc.run(); });
   if (s.opt.dry_run) {
     spdlog::info("actions: dry run: nothing is sent to OBS or Twitch");
@@ -183,6 +185,8 @@ void ActionRunner::finish(std::chrono::milliseconds grace) {
     s.ioc.stop();
   });
   s.thread.join();
+  s.ioc.shutdown();
+  s.finished = true;
 }
 
 long long ActionRunner::dropped() const { return impl_->dropped.load(); }

@@ -308,9 +308,9 @@ void read_channel_overrides(AppConfig& cfg, const toml::node& node, const std::s
 // non-ASCII characters are whitespace: those its generated table maps to no branch. It asks this of
 // characters outside strings and comments, and of the first one after a line-ending backslash in a
 // multi-line basic string. TOML allows no non-ASCII there but in that last place, so such text is
-// refused with a ConfigError before it reaches the parser. A quote inside a bare token (`x = -"é"`)
-// opens no string: the parser reads the whole token up to whitespace, asking the question of each
-// character, so such a quote's contents are checked too.
+// refused with a ConfigError before it reaches the parser. A quote or bracket inside a bare value
+// (`x = -"é"`, `x = 0{"é"`) opens nothing: the parser reads the whole token up to whitespace, ',', ']',
+// '}' or '#', asking the question of each character, so what follows such a quote is checked too.
 bool toml_whitespace_test_is_undefined(char32_t c) {
   if (c <= U'\xA0' || c > U'\uFEFF' || c == U'\u3000' || c == U'\uFEFF') return false;
   const auto child = (static_cast<std::uint64_t>(c) - 0xA0u) / 0x3FAu;  // the library's own table
@@ -352,17 +352,19 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
         throw ConfigError(s.str());
       }
       after_line_ending_backslash = false;
-      in_token = in == In::Toml;
+      in_token = in == In::Toml && in_value;
       i += len;
       continue;
     }
     std::size_t step = 1;
     switch (in) {
-      case In::Toml:
+      case In::Toml: {
+        // What the parser reads as one bare value ends only at whitespace, ',', ']', '}' or '#'.
+        const bool ends_token = std::string_view(" \t\r\n,]}#").find(ch) != std::string_view::npos;
+        if (in_token && !ends_token) break;  // quotes and brackets in it open nothing
+        in_token = false;
         if (ch == '#')
           in = In::Comment;
-        else if (in_token && in_value)
-          in_token = std::string_view(" \t\r\n=,[]{}").find(ch) == std::string_view::npos;
         else if (rest.starts_with(R"(""")"))
           in = In::MultiBasic, step = 3;
         else if (rest.starts_with("'''"))
@@ -371,23 +373,22 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
           in = In::Basic;
         else if (ch == '\'')
           in = In::Literal;
-        else
-          in_token = std::string_view(" \t\r\n=,[]{}").find(ch) == std::string_view::npos;
-        if (in != In::Toml) break;
-        if (ch == '=') {
+        else if (ch == '=')
           in_value = true;
-        } else if (ch == '[' || ch == '{') {
+        else if (ch == '[' || ch == '{') {
           if (in_value) brackets.push_back(ch);
           if (ch == '{') in_value = false;
         } else if ((ch == ']' || ch == '}') && !brackets.empty()) {
           brackets.pop_back();
           in_value = true;
-        } else if (ch == ',') {
+        } else if (ch == ',')
           in_value = brackets.empty() || brackets.back() == '[';
-        } else if (ch == '\n' && brackets.empty()) {
+        else if (ch == '\n' && brackets.empty())
           in_value = false;
-        }
+        else if (in_value && !ends_token)
+          in_token = true;
         break;
+      }
       case In::Comment:
         if (ch == '\n') {
           in = In::Toml, in_token = false;
@@ -398,16 +399,16 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
         if (ch == '\\')
           step = 2;
         else if (ch == '"' || ch == '\n')
-          in = In::Toml, in_token = ch == '"';
+          in = In::Toml, in_token = in_value && ch == '"';
         break;
       case In::Literal:
-        if (ch == '\'' || ch == '\n') in = In::Toml, in_token = ch == '\'';
+        if (ch == '\'' || ch == '\n') in = In::Toml, in_token = in_value && ch == '\'';
         break;
       case In::MultiBasic:
         if (after_line_ending_backslash && ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n')
           after_line_ending_backslash = false;
         if (rest.starts_with(R"(""")")) {
-          in = In::Toml, in_token = true, step = 3;
+          in = In::Toml, in_token = in_value, step = 3;
         } else if (ch == '\\') {
           const std::size_t next = text.find_first_not_of(" \t\r", i + 1);
           if (next != std::string_view::npos && text[next] == '\n')
@@ -417,7 +418,7 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
         }
         break;
       case In::MultiLiteral:
-        if (rest.starts_with("'''")) in = In::Toml, in_token = true, step = 3;
+        if (rest.starts_with("'''")) in = In::Toml, in_token = in_value, step = 3;
         break;
     }
     for (std::size_t k = 0; k < step && i < text.size(); ++k, ++i)

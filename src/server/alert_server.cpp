@@ -306,7 +306,11 @@ void AlertServer::stop() {
   // What is still pending (an HTTP keep-alive read, a handshake or a webhook in flight, or what was
   // published to a server never started) is dropped unrun, freeing the sessions its handlers hold.
   // A stopped server cannot be started again.
-  for (auto& sh : s.shards) sh->ioc.shutdown();
+  // A session that joined after its shard aborted the others is still on the fan-out list.
+  for (auto& sh : s.shards) {
+    sh->ioc.shutdown();
+    sh->clients.clear();
+  }
 }
 
 }  // namespace hyped

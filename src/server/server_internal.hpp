@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/iso8601.hpp"
+#include "live/shutdown_io_context.hpp"
 #include "server/alert_server.hpp"
 #include "server/messages.hpp"
 #include "server/metrics.hpp"
@@ -51,20 +52,10 @@ struct Backlog {
   std::map<std::string, long long> up_to;
 };
 
-// An io_context whose pending handlers AlertServer::stop() can destroy while the context itself lives on:
-// those handlers hold sessions, sessions hold the server, and the server owns the context, so without
-// this the cycle outlives the server. (What ~io_context does first, made callable; the services stay, so
-// the acceptor, sockets and timers destroyed later still find them.)
-class ShardContext : public net::io_context {
- public:
-  using net::io_context::io_context;
-  using net::execution_context::shutdown;
-};
-
 // One io thread and the websocket clients it serves. A session stays on the shard that accepted it, so
 // its state needs no locks, and a broadcast costs one post per shard; the shards send in parallel.
 struct ServerShard {
-  ShardContext ioc{1};
+  ShutdownIoContext ioc{1};  // stop() destroys what is left in it: handlers hold sessions, sessions the server
   // Keeps run() going while the shard has no client yet; stop() ends it.
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(ioc);
   std::unordered_set<std::shared_ptr<WsSession>> clients;  // only touched on this shard's thread

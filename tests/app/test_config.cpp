@@ -189,6 +189,8 @@ TEST_CASE("characters the TOML parser cannot test for whitespace are refused out
   // A quote inside a bare value opens no string: the parser reads the whole token (found by fuzzing).
   CHECK_THROWS_WITH_AS(parse_config("[server]\ntoken =-\"s3c7[tt\xD2\x8Ett\"\n", "t.toml"),
                        doctest::Contains("t.toml line 2: character U+48E"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[audio]\nhop_s = 0\"\"x{\"\"\"\xC5\x87\"\"\"\n", "t.toml"),
+                       doctest::Contains("t.toml line 2: character U+147"), ConfigError);
   CHECK_THROWS_WITH_AS(parse_config("[server]\nwebhooks = [\"a\", 1\"\xC9\xAC\"]\n", "t.toml"),
                        doctest::Contains("character U+26C"), ConfigError);
   // In strings and comments every character is fine, in keys and values, arrays and inline tables.
