@@ -231,6 +231,7 @@ const std::vector<KeySpec>& key_specs() {
       {"server", "max_message_bytes", server_int(&ServerOptions::max_message_bytes, 64, 16 * 1024 * 1024)},
       {"server", "idle_timeout_s", server_int(&ServerOptions::idle_timeout, 2, 86400)},
       {"server", "io_threads", server_int(&ServerOptions::io_threads, 0, 64)},
+      {"server", "history_limit", server_int(&ServerOptions::history_limit, 1, 10000000)},
       {"irc", "host", irc_string(&IrcClientOptions::host)},
       {"irc", "port",
        [](AppConfig& c, const toml::node& n, const std::string& where) {
