@@ -3,6 +3,7 @@
 extern "C" {
 #include <libavutil/error.h>
 #include <libavutil/log.h>
+#include <libavutil/mem.h>
 }
 
 #include <spdlog/spdlog.h>
@@ -29,7 +30,13 @@ void av_log_to_spdlog(void* avcl, int level, const char* fmt, va_list args) {
 
 }  // namespace
 
-void install_av_log_callback() { av_log_set_callback(av_log_to_spdlog); }
+void install_ffmpeg_settings() {
+  av_log_set_callback(av_log_to_spdlog);
+  // A damaged MP4 header of a few bytes can claim hundreds of millions of samples, and the demuxer
+  // allocates an index entry for each (gigabytes, then minutes filling them). Bigger than any index a
+  // real file needs: 48 hours of 48 kHz AAC take 8 M entries, 194 MB.
+  av_max_alloc(256u << 20);
+}
 
 std::string av_error_text(int err) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {};

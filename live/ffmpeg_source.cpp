@@ -138,7 +138,7 @@ bool have_ffmpeg() { return true; }
 
 std::unique_ptr<AudioSource> open_audio(const std::string& path, int sample_rate_hz) {
   if (is_raw_f32_path(path)) return open_pcm_file(path, sample_rate_hz);
-  install_av_log_callback();
+  install_ffmpeg_settings();
   return std::make_unique<FfmpegSource>(path, sample_rate_hz);
 }
 

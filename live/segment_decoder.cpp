@@ -22,6 +22,8 @@ namespace hyped {
 namespace {
 
 constexpr int kAvioBufferBytes = 32 * 1024;
+constexpr double kMaxSegmentSeconds = 300;      // Twitch's are 2 s live and 10 s in VODs
+constexpr long long kMaxSegmentPackets = 200000;  // 300 s of 1024-sample AAC frames at 96 kHz is 28,125
 // The containers HLS audio comes in. Without the list a segment holding a playlist or a concat script
 // would be opened by FFmpeg's hls or concat demuxer, which fetch the URLs and files it names.
 constexpr const char* kSegmentFormats = "mpegts,mov,aac,mp3";
@@ -116,7 +118,7 @@ struct SegmentDecoder::Impl {
 };
 
 SegmentDecoder::SegmentDecoder(int sample_rate_hz) : impl_(std::make_unique<Impl>(sample_rate_hz)) {
-  install_av_log_callback();
+  install_ffmpeg_settings();
 }
 SegmentDecoder::~SegmentDecoder() = default;
 
@@ -194,7 +196,14 @@ DecodedSegment SegmentDecoder::decode(std::span<const std::uint8_t> init, std::s
   if (st->pts_wrap_bits > 0 && st->pts_wrap_bits < 63 && std::string_view(fmt->iformat->name) == "mpegts")
     r.pts_wrap_s = static_cast<double>(1LL << st->pts_wrap_bits) * av_q2d(st->time_base);
   const std::size_t base = out.size();
+  // A damaged header can make a few bytes describe hours of audio, or millions of packets: FFmpeg would
+  // decode them for minutes into gigabytes. No HLS segment is near these.
+  const auto max_samples = static_cast<std::size_t>(kMaxSegmentSeconds * d.rate);
+  long long packets = 0;
   for (;;) {
+    if (out.size() - base > max_samples || ++packets > kMaxSegmentPackets)
+      fail("segment holds more than " + std::to_string(static_cast<int>(kMaxSegmentSeconds)) +
+           " s of audio or " + std::to_string(kMaxSegmentPackets) + " packets: damaged");
     const int err = av_read_frame(fmt.get(), d.pkt.get());
     if (err < 0) {
       if (err != AVERROR_EOF) spdlog::debug("segment read stopped early: {}", av_error_text(err));

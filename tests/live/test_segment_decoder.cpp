@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <sys/resource.h>
+
 #include <cstdint>
 #include <fstream>
 #include <iterator>
@@ -24,6 +26,20 @@ std::vector<std::uint8_t> read_bytes(const std::string& path) {
 }
 
 std::vector<std::uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+
+// Decodes as the fuzz target does: split at the first "moof" box into init + media segment, then the
+// whole input again; a rejection is fine.
+void decode_as_fuzzed(SegmentDecoder& d, const std::vector<std::uint8_t>& input, std::vector<float>& out) {
+  const std::span<const std::uint8_t> all(input);
+  const std::size_t moof = std::string(input.begin(), input.end()).find("moof");
+  REQUIRE(moof != std::string::npos);
+  for (int pass = 0; pass < 2; ++pass) {
+    try {
+      pass == 0 ? d.decode(all.first(moof - 4), all.subspan(moof - 4), out) : d.decode({}, all, out);
+    } catch (const std::runtime_error&) {
+    }
+  }
+}
 
 }  // namespace
 
@@ -71,21 +87,23 @@ TEST_CASE("a truncated or damaged segment decodes what it can or throws, and the
 TEST_CASE("a reset whose last frame the resampler refuses throws nothing and counts the frame") {
   // Found by fuzzing: fMP4 whose media segment, decoded twice, leaves a frame at the flush that
   // swr_init refuses. reset() runs in the follower's error path, where a throw would end the channel.
-  const std::vector<std::uint8_t> bad = read_bytes(kSeeds + "flush_resampler_refuses.bin");
-  const std::string text(bad.begin(), bad.end());
-  const std::size_t moof = text.find("moof") - 4;
-  const std::span<const std::uint8_t> all(bad);
   SegmentDecoder d(16000);
   std::vector<float> out;
-  for (int pass = 0; pass < 2; ++pass) {
-    try {
-      pass == 0 ? d.decode(all.first(moof), all.subspan(moof), out) : d.decode({}, all, out);
-    } catch (const std::runtime_error&) {
-    }
-  }
+  decode_as_fuzzed(d, read_bytes(kSeeds + "flush_resampler_refuses.bin"), out);
   const long long skipped = d.skipped_packets();
   CHECK_NOTHROW(d.reset(out));
   CHECK(d.skipped_packets() == skipped + 1);
   std::vector<float> next;
   CHECK(d.decode({}, read_bytes(kSeeds + "aac_stereo.ts"), next).samples > 2000);
+}
+
+TEST_CASE("an MP4 header claiming hundreds of millions of samples is refused, not indexed") {
+  // Found by fuzzing: 1 KB of fMP4 made the demuxer take 2 GB and two minutes building its index.
+  SegmentDecoder d(16000);
+  std::vector<float> out;
+  decode_as_fuzzed(d, read_bytes(kSeeds + "huge_sample_count.mp4"), out);
+  CHECK(out.size() < 300u * 16000u);
+  rusage use{};
+  getrusage(RUSAGE_SELF, &use);
+  CHECK(use.ru_maxrss < 512 * 1024);  // kB: this whole test program's peak
 }
