@@ -307,15 +307,22 @@ void read_channel_overrides(AppConfig& cfg, const toml::node& node, const std::s
 
 // toml++ 3.3 (Debian 12) reaches __builtin_unreachable() — undefined behaviour — when it asks whether some
 // non-ASCII characters are whitespace: those its generated table maps to no branch. It asks this of
-// characters outside strings and comments, and of the first one after a line-ending backslash in a
-// multi-line basic string. TOML allows no non-ASCII there but in that last place, so such text is
-// refused with a ConfigError before it reaches the parser. A quote or bracket inside a bare value
-// (`x = -"é"`, `x = 0{"é"`) opens nothing: the parser reads the whole token up to whitespace, ',', ']',
-// '}' or '#', asking the question of each character, so what follows such a quote is checked too.
+// characters outside strings and comments (also inside what a damaged file only seems to quote: in
+// `x = 0"é"` the parser reads `0"é"` as one bare value), and of the first one after a line-ending
+// backslash in a multi-line basic string. So the text is first parsed with every non-ASCII byte made
+// '~', which TOML allows in strings and comments only: a file that passes has them nowhere else, and in
+// a valid file a scan for that last place is exact.
 bool toml_whitespace_test_is_undefined(char32_t c) {
   if (c <= U'\xA0' || c > U'\uFEFF' || c == U'\u3000' || c == U'\uFEFF') return false;
   const auto child = (static_cast<std::uint64_t>(c) - 0xA0u) / 0x3FAu;  // the library's own table
   return ((1ull << child) & 0x7FFFFFFFFFFFF75Eull) == 0 && child != 5 && child != 7;
+}
+
+std::string outside_strings_error(const std::string& name, std::size_t line, char32_t c) {
+  std::ostringstream s;
+  s << name << " line " << line << ": character U+" << std::hex << std::uppercase << static_cast<std::uint32_t>(c)
+    << " is only allowed in a string or a comment";
+  return s.str();
 }
 
 // The code point starting at text[i] (invalid UTF-8: the byte itself) and its length in bytes.
@@ -332,13 +339,9 @@ std::pair<char32_t, std::size_t> code_point_at(std::string_view text, std::size_
   return {c, len};
 }
 
-void refuse_text_the_parser_cannot_take(std::string_view text, const std::string& name) {
+void refuse_non_ascii_the_parser_cannot_test(std::string_view text, const std::string& name) {
   enum class In { Toml, Comment, Basic, Literal, MultiBasic, MultiLiteral } in = In::Toml;
   bool after_line_ending_backslash = false;  // in a multi-line basic string, whitespace being skipped
-  // Outside strings: whether a value, not a key, is being read (brackets: the arrays and inline tables
-  // open around it), and whether the last character was part of a bare value.
-  bool in_value = false, in_token = false;
-  std::string brackets;
   int line = 1;
   for (std::size_t i = 0; i < text.size();) {
     const char ch = text[i];
@@ -346,24 +349,14 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
     const bool checked = in == In::Toml || (in == In::MultiBasic && after_line_ending_backslash);
     if (checked && static_cast<unsigned char>(ch) >= 0x80) {
       const auto [c, len] = code_point_at(text, i);
-      if (toml_whitespace_test_is_undefined(c)) {
-        std::ostringstream s;
-        s << name << " line " << line << ": character U+" << std::hex << std::uppercase << static_cast<std::uint32_t>(c)
-          << " is only allowed in a string or a comment";
-        throw ConfigError(s.str());
-      }
+      if (toml_whitespace_test_is_undefined(c)) throw ConfigError(outside_strings_error(name, line, c));
       after_line_ending_backslash = false;
-      in_token = in == In::Toml && in_value;
       i += len;
       continue;
     }
     std::size_t step = 1;
     switch (in) {
-      case In::Toml: {
-        // What the parser reads as one bare value ends only at whitespace, ',', ']', '}' or '#'.
-        const bool ends_token = std::string_view(" \t\r\n,]}#").find(ch) != std::string_view::npos;
-        if (in_token && !ends_token) break;  // quotes and brackets in it open nothing
-        in_token = false;
+      case In::Toml:
         if (ch == '#')
           in = In::Comment;
         else if (rest.starts_with(R"(""")"))
@@ -374,42 +367,24 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
           in = In::Basic;
         else if (ch == '\'')
           in = In::Literal;
-        else if (ch == '=')
-          in_value = true;
-        else if (ch == '[' || ch == '{') {
-          if (in_value) brackets.push_back(ch);
-          if (ch == '{') in_value = false;
-        } else if ((ch == ']' || ch == '}') && !brackets.empty()) {
-          brackets.pop_back();
-          in_value = true;
-        } else if (ch == ',')
-          in_value = brackets.empty() || brackets.back() == '[';
-        else if (ch == '\n' && brackets.empty())
-          in_value = false;
-        else if (in_value && !ends_token)
-          in_token = true;
         break;
-      }
       case In::Comment:
-        if (ch == '\n') {
-          in = In::Toml, in_token = false;
-          if (brackets.empty()) in_value = false;
-        }
+        if (ch == '\n') in = In::Toml;
         break;
       case In::Basic:
         if (ch == '\\')
           step = 2;
         else if (ch == '"' || ch == '\n')
-          in = In::Toml, in_token = in_value && ch == '"';
+          in = In::Toml;
         break;
       case In::Literal:
-        if (ch == '\'' || ch == '\n') in = In::Toml, in_token = in_value && ch == '\'';
+        if (ch == '\'' || ch == '\n') in = In::Toml;
         break;
       case In::MultiBasic:
         if (after_line_ending_backslash && ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n')
           after_line_ending_backslash = false;
         if (rest.starts_with(R"(""")")) {
-          in = In::Toml, in_token = in_value, step = 3;
+          in = In::Toml, step = 3;
         } else if (ch == '\\') {
           const std::size_t next = text.find_first_not_of(" \t\r", i + 1);
           if (next != std::string_view::npos && text[next] == '\n')
@@ -419,12 +394,35 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
         }
         break;
       case In::MultiLiteral:
-        if (rest.starts_with("'''")) in = In::Toml, in_token = in_value, step = 3;
+        if (rest.starts_with("'''")) in = In::Toml, step = 3;
         break;
     }
     for (std::size_t k = 0; k < step && i < text.size(); ++k, ++i)
       if (text[i] == '\n') ++line;
   }
+}
+
+void refuse_text_the_parser_cannot_take(std::string_view text, const std::string& name) {
+  std::string probe(text);
+  for (char& ch : probe)
+    if (static_cast<unsigned char>(ch) >= 0x80) ch = '~';
+  try {
+    (void)toml::parse(probe, name);
+  } catch (const toml::parse_error& e) {
+    const auto [line, column] = e.source().begin;
+    std::size_t at = 0;  // the byte the parser stopped at: columns count characters, one byte each in the probe
+    for (std::size_t l = 1; l < line && at < text.size(); ++l) {
+      const std::size_t nl = text.find('\n', at);
+      at = nl == std::string_view::npos ? text.size() : nl + 1;
+    }
+    at += column > 0 ? column - 1 : 0;
+    if (at < text.size() && static_cast<unsigned char>(text[at]) >= 0x80)
+      throw ConfigError(outside_strings_error(name, line, code_point_at(text, at).first));
+    std::ostringstream s;
+    s << name << " line " << line << ": " << e.description();
+    throw ConfigError(s.str());
+  }
+  refuse_non_ascii_the_parser_cannot_test(text, name);
 }
 
 const KeySpec* find_spec(std::string_view section, std::string_view key) {

@@ -186,13 +186,14 @@ TEST_CASE("characters the TOML parser cannot test for whitespace are refused out
                        ConfigError);
   CHECK_THROWS_WITH_AS(parse_config("[server]\ntoken = \"\"\"a\\\n  \xC9\xAC\"\"\"\n", "t.toml"),
                        doctest::Contains("t.toml line 3: character U+26C"), ConfigError);
-  // A quote inside a bare value opens no string: the parser reads the whole token (found by fuzzing).
-  CHECK_THROWS_WITH_AS(parse_config("[server]\ntoken =-\"s3c7[tt\xD2\x8Ett\"\n", "t.toml"),
-                       doctest::Contains("t.toml line 2: character U+48E"), ConfigError);
-  CHECK_THROWS_WITH_AS(parse_config("[audio]\nhop_s = 0\"\"x{\"\"\"\xC5\x87\"\"\"\n", "t.toml"),
-                       doctest::Contains("t.toml line 2: character U+147"), ConfigError);
-  CHECK_THROWS_WITH_AS(parse_config("[server]\nwebhooks = [\"a\", 1\"\xC9\xAC\"]\n", "t.toml"),
-                       doctest::Contains("character U+26C"), ConfigError);
+  // What a damaged file only seems to quote is part of a bare value the parser reads whole (found by
+  // fuzzing): an error about that value, never the undefined test.
+  for (const char* text : {"[server]\ntoken =-\"s3c7[tt\xD2\x8Ett\"\n", "[audio]\nhop_s = 0\"\"x{\"\"\"\xC5\x87\"\"\"\n",
+                           "[server]\nwebhooks = [\"a\", 1\"\xC9\xAC\"]\n", "[\"\"\"au = 1\npch=\\\xC7\xB0" "C\"\"\"\n"})
+    CHECK_THROWS_WITH_AS(parse_config(text, "t.toml"), doctest::Contains("t.toml line "), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[server]\ntoken = \xC9\xAC\n", "t.toml"),
+                       doctest::Contains("t.toml line 2: character U+26C is only allowed in a string or a comment"),
+                       ConfigError);
   // In strings and comments every character is fine, in keys and values, arrays and inline tables.
   const AppConfig k = parse_config("[server]\nwebhooks = [\"http://h/caf\xC3\xA9\", # \xC9\xAC\n  \"http://h/\xC9\xAC\"]\n"
                                    "[chat]\nkeywords = { \"caf\xC3\xA9\" = 1.0, \"\xC9\xAC\" = 2 }\n", "t.toml");
