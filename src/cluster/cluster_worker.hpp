@@ -1,0 +1,112 @@
+// A worker of a hyped cluster: claims channels from the wanted set through leases in the key-value
+// store, heartbeats them every lease_s / 3, gives them up when they are no longer wanted or when it holds
+// more than its share, takes channels over from workers that joined or died, and publishes the highlights
+// and action results of the channels it holds to the stream under cluster-wide ids.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/cluster_options.hpp"
+#include "cluster/cluster_wire.hpp"
+#include "cluster/cpu_headroom.hpp"
+
+namespace hyped::cluster {
+
+class ClusterStore;
+class EventPublisher;
+struct ClusterView;
+struct LeaseEntry;
+
+// What a worker follows channels with (the live session, in the app). Called from the worker's control
+// thread.
+class ChannelHost {
+ public:
+  virtual ~ChannelHost() = default;
+  virtual void follow(const WantedChannel& w) = 0;
+  // Stops following; the channel's last highlights have reached the worker when it returns.
+  virtual void unfollow(const std::string& name) = 0;
+};
+
+class ClusterWorker {
+ public:
+  ClusterWorker(ClusterStore& store, EventPublisher& publisher, ChannelHost& host, std::string id, ClusterOptions opt,
+                double detector_warmup_s);
+  ~ClusterWorker();
+  ClusterWorker(const ClusterWorker&) = delete;
+  ClusterWorker& operator=(const ClusterWorker&) = delete;
+
+  const std::string& id() const { return id_; }
+  // Starts the control thread (claims, heartbeats, balancing).
+  void start();
+  // Stops following everything, lets the publisher drain, and hands every lease back so others take the
+  // channels at once instead of after lease_s.
+  void stop();
+
+  // Detector thread: a highlight of a followed channel. Published and returned with its cluster-wide id
+  // when this worker holds the channel; nullopt while it only warms up for a hand-over.
+  std::optional<Highlight> on_highlight(const std::string& channel, const Highlight& h, WallClock::time_point wall);
+  // Any thread: an action's result (its highlight_id already cluster-wide).
+  void on_action(const ActionResult& r);
+  // Detector thread: how far a channel got, for the heartbeat.
+  void on_progress(const std::string& channel, double media_s, double lag_s);
+
+  // Channels held and being warmed up, for status and tests.
+  std::vector<std::string> held() const;
+
+ private:
+  enum class Role { Owner, Shadow };
+  struct Pending {
+    Highlight highlight;
+    WallClock::time_point wall;
+    WallClock::time_point fired;
+  };
+  struct Followed {
+    Role role = Role::Owner;
+    std::uint64_t revision = 0;  // of the lease as we last wrote or read it
+    Lease lease;                 // as we last wrote it (owner)
+    int id_base = 0;             // cluster id = id_base + (local id - first_local + 1)
+    int first_local = -1;        // first local id published; -1: none yet
+    std::chrono::steady_clock::time_point since;
+    bool ready_sent = false;
+    std::vector<Pending> pending;  // shadow: highlights found while warming up
+    ChannelLoad load;
+  };
+
+  void run();
+  void round();
+  void heartbeat();
+  void renew(const std::map<std::string, LeaseEntry>& leases);
+  void advance_shadows(const std::map<std::string, LeaseEntry>& leases);
+  void apply_plan(const ClusterView& view, const std::map<std::string, WantedChannel>& wanted,
+                  const std::map<std::string, LeaseEntry>& leases);
+  void become_owner(const std::string& channel, std::uint64_t revision, const Lease& lease, WallClock::time_point after);
+  void drop(const std::string& channel, bool delete_lease);
+  void publish_highlight(const std::string& channel, Followed& f, const Highlight& local, WallClock::time_point wall);
+
+  ClusterStore& store_;
+  EventPublisher& publisher_;
+  ChannelHost& host_;
+  const std::string id_;
+  const ClusterOptions opt_;
+  const double warmup_s_;
+  const long long started_ms_;
+
+  mutable std::mutex mu_;  // followed_: the control thread and the detector thread
+  std::map<std::string, Followed> followed_;
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+  CpuHeadroom cpu_;  // control thread
+};
+
+}  // namespace hyped::cluster
