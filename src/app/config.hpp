@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actions/action_options.hpp"
+#include "cluster/cluster_options.hpp"
 #include "core/detector_params.hpp"
 #include "irc/chat_weights.hpp"
 #include "irc/twitch_client.hpp"
@@ -33,6 +34,7 @@ struct AppConfig {
   IrcClientOptions irc;
   ServerOptions server;  // address/port come from --serve; the token may come from $HYPED_TOKEN
   ActionOptions actions;  // [actions]: OBS replay saves, Twitch clips and markers per highlight
+  cluster::ClusterOptions cluster;  // [cluster]: workers and alert servers sharing channels through NATS
   // [channel.NAME] target_per_hour: per-channel rates for `hyped live` (the key is the channel's name
   // as followed: a Twitch login, or the URL given with --url).
   std::map<std::string, double> channel_target_per_hour;

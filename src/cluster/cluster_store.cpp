@@ -28,7 +28,7 @@ bool wrong_sequence(natsStatus s) {
   return t.find("wrong last sequence") != std::string::npos || t.find("key exists") != std::string::npos;
 }
 
-KvStorePtr open_bucket(jsCtx* js, const char* bucket, std::int64_t ttl_ms) {
+KvStorePtr open_bucket(jsCtx* js, const char* bucket, std::int64_t ttl_ns) {
   kvStore* kv = nullptr;
   natsStatus s = js_KeyValue(&kv, js, bucket);
   if (s == NATS_NOT_FOUND) {
@@ -36,10 +36,17 @@ KvStorePtr open_bucket(jsCtx* js, const char* bucket, std::int64_t ttl_ms) {
     check_nats(kvConfig_Init(&cfg), "key-value bucket");
     cfg.Bucket = bucket;
     cfg.History = 1;
-    cfg.TTL = ttl_ms;
+    cfg.TTL = ttl_ns;  // the stream's max age, in nanoseconds as JetStream takes it
     cfg.StorageType = js_FileStorage;
     s = js_CreateKeyValue(&kv, js, &cfg);
-    if (s != NATS_OK) s = js_KeyValue(&kv, js, bucket);  // another process created it first
+    if (s != NATS_OK) {
+      const std::string created = last_error_text();
+      kv = nullptr;
+      if (js_KeyValue(&kv, js, bucket) == NATS_OK) return KvStorePtr(kv);  // another process created it first
+      throw NatsError(std::string("cannot create the key-value bucket '") + bucket + "': " + natsStatus_GetText(s) +
+                          (created.empty() ? "" : " (" + created + ")"),
+                      s);
+    }
   }
   check_nats(s, std::string("cannot open the key-value bucket '") + bucket + "'");
   return KvStorePtr(kv);
@@ -52,11 +59,11 @@ struct ClusterStore::Impl {
       : conn(NatsConnection::Options{opt.url, name, 8 << 20, 2000}) {
     ensure_stream(opt);
     wanted = open_bucket(conn.js(), kWantedBucket, 0);
-    leases = open_bucket(conn.js(), kLeaseBucket, static_cast<std::int64_t>(std::llround(opt.lease_s * 1000)));
+    leases = open_bucket(conn.js(), kLeaseBucket, static_cast<std::int64_t>(std::llround(opt.lease_s * 1e9)));
     kvStatus* st = nullptr;
     check_nats(kvStore_Status(&st, leases.get()), "cannot read the lease bucket's settings");
     KvStatusPtr status(st);
-    lease_s = static_cast<double>(kvStatus_TTL(status.get())) / 1000.0;
+    lease_s = static_cast<double>(kvStatus_TTL(status.get())) / 1e9;
     if (lease_s <= 0) lease_s = opt.lease_s;
     if (std::abs(lease_s - opt.lease_s) > 1e-3)
       spdlog::warn("cluster: leases last {} s (the bucket's setting), not cluster.lease_s = {}", lease_s, opt.lease_s);
@@ -123,15 +130,21 @@ std::vector<std::string> keys_of(kvStore* kv, const char* what) {
   return out;
 }
 
+struct Value {
+  std::string first;        // the value
+  std::uint64_t second = 0;  // its revision
+  long long written_ms = 0;
+};
+
 // The value and revision of a key, nullopt when absent (or deleted, or expired).
-std::optional<std::pair<std::string, std::uint64_t>> get_value(kvStore* kv, const std::string& key) {
+std::optional<Value> get_value(kvStore* kv, const std::string& key) {
   kvEntry* e = nullptr;
   const natsStatus s = kvStore_Get(&e, kv, key.c_str());
   KvEntryPtr entry(e);
   if (s == NATS_NOT_FOUND) return std::nullopt;
   check_nats(s, "cannot read '" + key + "'");
-  return std::make_pair(std::string(static_cast<const char*>(kvEntry_Value(entry.get())), kvEntry_ValueLen(entry.get())),
-                        kvEntry_Revision(entry.get()));
+  return Value{std::string(static_cast<const char*>(kvEntry_Value(entry.get())), kvEntry_ValueLen(entry.get())),
+               kvEntry_Revision(entry.get()), kvEntry_Created(entry.get()) / 1000000};
 }
 
 }  // namespace
@@ -173,7 +186,7 @@ std::map<std::string, LeaseEntry> ClusterStore::leases() {
     const auto v = get_value(impl_->leases.get(), key);
     if (!v) continue;
     try {
-      out[*name] = {decode_lease(v->first), v->second};
+      out[*name] = {decode_lease(v->first), v->second, v->written_ms};
     } catch (const std::invalid_argument& e) {
       spdlog::warn("cluster: lease of '{}' skipped: {}", *name, e.what());
     }

@@ -20,6 +20,7 @@ class NatsConnection;
 struct LeaseEntry {
   Lease lease;
   std::uint64_t revision = 0;
+  long long written_ms = 0;  // when it was last renewed (Unix ms): it expires lease_s later
 };
 
 class ClusterStore {

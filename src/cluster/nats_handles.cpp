@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 
 namespace hyped::cluster {
@@ -16,16 +18,35 @@ void check_nats(natsStatus s, const std::string& what, jsErrCode js_error) {
   throw NatsError(text, s);
 }
 
-namespace {
-void on_disconnected(natsConnection*, void* url) {
-  spdlog::warn("cluster: disconnected from {}; reconnecting", *static_cast<std::string*>(url));
-}
-void on_reconnected(natsConnection*, void* url) {
-  spdlog::info("cluster: reconnected to {}", *static_cast<std::string*>(url));
-}
-}  // namespace
+// The library calls back on a thread of its own, also while the connection closes: the destructor waits
+// for the closed callback, the last one, before this goes away.
+struct NatsConnection::Events {
+  std::string url;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool closing = false, closed = false;
 
-NatsConnection::NatsConnection(const Options& opt) : url_(opt.url), timeout_ms_(opt.timeout_ms) {
+  static void disconnected(natsConnection*, void* self) {
+    auto* e = static_cast<Events*>(self);
+    std::lock_guard lock(e->mu);
+    if (!e->closing) spdlog::warn("cluster: disconnected from {}; reconnecting", e->url);
+  }
+  static void reconnected(natsConnection*, void* self) {
+    auto* e = static_cast<Events*>(self);
+    std::lock_guard lock(e->mu);
+    if (!e->closing) spdlog::info("cluster: reconnected to {}", e->url);
+  }
+  static void on_closed(natsConnection*, void* self) {
+    auto* e = static_cast<Events*>(self);
+    std::lock_guard lock(e->mu);
+    e->closed = true;
+    e->cv.notify_all();
+  }
+};
+
+NatsConnection::NatsConnection(const Options& opt)
+    : url_(opt.url), timeout_ms_(opt.timeout_ms), events_(std::make_unique<Events>()) {
+  events_->url = opt.url;
   natsOptions* raw = nullptr;
   check_nats(natsOptions_Create(&raw), "cannot set up a NATS connection");
   OptionsPtr o(raw);
@@ -36,22 +57,42 @@ NatsConnection::NatsConnection(const Options& opt) : url_(opt.url), timeout_ms_(
   check_nats(natsOptions_SetMaxReconnect(o.get(), -1), what);  // forever: a worker outlives a server restart
   check_nats(natsOptions_SetReconnectWait(o.get(), 250), what);
   check_nats(natsOptions_SetReconnectBufSize(o.get(), opt.reconnect_buffer_bytes), what);
-  check_nats(natsOptions_SetDisconnectedCB(o.get(), on_disconnected, &url_), what);
-  check_nats(natsOptions_SetReconnectedCB(o.get(), on_reconnected, &url_), what);
+  check_nats(natsOptions_SetDisconnectedCB(o.get(), Events::disconnected, events_.get()), what);
+  check_nats(natsOptions_SetReconnectedCB(o.get(), Events::reconnected, events_.get()), what);
+  check_nats(natsOptions_SetClosedCB(o.get(), Events::on_closed, events_.get()), what);
   natsConnection* nc = nullptr;
   check_nats(natsConnection_Connect(&nc, o.get()), what);
   nc_.reset(nc);
+  auto close_on_throw = [this] { close(); };
+  struct Guard {
+    decltype(close_on_throw) f;
+    bool armed = true;
+    ~Guard() {
+      if (armed) f();
+    }
+  } guard{close_on_throw};
   jsOptions jo;
   check_nats(jsOptions_Init(&jo), what);
   jo.Wait = opt.timeout_ms;
   jsCtx* js = nullptr;
   check_nats(natsConnection_JetStream(&js, nc_.get(), &jo), what + ": JetStream");
   js_.reset(js);
+  guard.armed = false;
 }
 
-NatsConnection::~NatsConnection() {
+NatsConnection::~NatsConnection() { close(); }
+
+void NatsConnection::close() {
   js_.reset();
-  if (nc_) natsConnection_Close(nc_.get());  // callbacks stop before url_ goes
+  if (!nc_) return;
+  {
+    std::lock_guard lock(events_->mu);
+    events_->closing = true;
+  }
+  natsConnection_Close(nc_.get());
+  std::unique_lock lock(events_->mu);
+  events_->cv.wait_for(lock, std::chrono::seconds(5), [this] { return events_->closed; });
+  lock.unlock();
   nc_.reset();
 }
 

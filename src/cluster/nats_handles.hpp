@@ -68,8 +68,11 @@ class NatsConnection {
   int timeout_ms() const { return timeout_ms_; }
 
  private:
+  void close();
+  struct Events;  // what the client library's callback thread reports to
   std::string url_;
   int timeout_ms_;
+  std::unique_ptr<Events> events_;
   ConnectionPtr nc_;
   JsCtxPtr js_;
 };
