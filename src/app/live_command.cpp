@@ -14,6 +14,7 @@
 #include "app/chat_command.hpp"
 #include "app/config.hpp"
 #include "app/highlight_actions.hpp"
+#include "app/live_cluster.hpp"
 #include "app/live_session.hpp"
 #include "live/twitch_resolver.hpp"
 #include "live/url.hpp"
@@ -47,7 +48,8 @@ void attach_server(LiveSession& session, AlertServer& server) {
 
 int run_live(const LiveOptions& opt) {
   AppConfig cfg = opt.config.empty() ? default_config() : load_config(opt.config);
-  if (opt.channels.empty() && opt.urls.empty()) throw ConfigError("give a Twitch CHANNEL or --url M3U8");
+  if (opt.cluster.empty() && opt.channels.empty() && opt.urls.empty())
+    throw ConfigError("give a Twitch CHANNEL or --url M3U8 (or --cluster nats://HOST:PORT)");
   LiveSessionOptions so;
   so.detector = cfg.detector;
   if (opt.per_hour) so.detector.target_per_hour = *opt.per_hour;
@@ -87,6 +89,7 @@ int run_live(const LiveOptions& opt) {
   }
   for (const std::string* u : {&so.gql_url, &so.usher_url})
     if (!u->empty() && !parse_url(*u)) throw ConfigError("not an http(s) URL: '" + *u + "'");
+  if (!opt.cluster.empty()) return run_live_cluster(opt, cfg, so);
   LiveSession session(so);
   try {
     for (const std::string& c : opt.channels) session.add_twitch_channel(c);

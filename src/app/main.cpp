@@ -155,6 +155,11 @@ int main(int argc, char** argv) {
   lv->add_option("--ingest-threads", live.ingest_threads,
                  "Threads fetching and decoding the streams (default 0: the cores less two, at least one)")
       ->check(CLI::Range(0, 1024));
+  lv->add_option("--cluster", live.cluster,
+                 "Run as a worker of a hyped cluster (nats://HOST:PORT): follow the channels it leases from the cluster's "
+                 "wanted set (`hyped cluster add`), publish their highlights to its stream for `hyped serve`; no CHANNEL "
+                 "or --url then, and no chat yet");
+  lv->add_option("--worker-id", live.worker_id, "This worker's name in the cluster (default: HOSTNAME-PID)");
   lv->add_flag("--quiet,-q", live.quiet, "Only warnings and errors on stderr");
 
   hyped::ServeOptions serve;

@@ -244,18 +244,18 @@ void ClusterStore::delete_worker(const std::string& id) {
   check_nats(kvStore_Delete(impl_->leases.get(), worker_key(id).c_str()), "cannot remove worker '" + id + "'");
 }
 
-int ClusterStore::last_highlight_id(const std::string& channel) {
+std::optional<HighlightEvent> ClusterStore::last_highlight(const std::string& channel) {
   natsMsg* m = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const natsStatus s = js_GetLastMsg(&m, impl_->conn.js(), kStream, highlight_subject(channel).c_str(), nullptr, &jerr);
   MsgPtr msg(m);
-  if (s == NATS_NOT_FOUND) return 0;
+  if (s == NATS_NOT_FOUND) return std::nullopt;
   check_nats(s, "cannot read the last highlight of '" + channel + "'", jerr);
   try {
-    return decode_highlight_event(std::string_view(natsMsg_GetData(msg.get()), natsMsg_GetDataLength(msg.get()))).highlight.id;
+    return decode_highlight_event(std::string_view(natsMsg_GetData(msg.get()), natsMsg_GetDataLength(msg.get())));
   } catch (const std::invalid_argument& e) {
     spdlog::warn("cluster: the last highlight of '{}' is unreadable ({}): ids go on from 0", channel, e.what());
-    return 0;
+    return std::nullopt;
   }
 }
 

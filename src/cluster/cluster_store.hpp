@@ -53,8 +53,8 @@ class ClusterStore {
   void put_worker(const WorkerStatus& w);
   void delete_worker(const std::string& id);
 
-  // The newest highlight id published for a channel (0: none kept).
-  int last_highlight_id(const std::string& channel);
+  // The newest highlight published for a channel (nullopt: none kept).
+  std::optional<HighlightEvent> last_highlight(const std::string& channel);
   // The stream's creation time (Unix ms) and its last sequence number.
   struct StreamState {
     long long created_ms = 0;

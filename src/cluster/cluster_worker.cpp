@@ -23,13 +23,14 @@ constexpr auto kFlushTimeout = std::chrono::seconds(3);
 }  // namespace
 
 ClusterWorker::ClusterWorker(ClusterStore& store, EventPublisher& publisher, ChannelHost& host, std::string id,
-                             ClusterOptions opt, double detector_warmup_s)
+                             ClusterOptions opt, double detector_warmup_s, double refractory_s)
     : store_(store),
       publisher_(publisher),
       host_(host),
       id_(std::move(id)),
       opt_(std::move(opt)),
       warmup_s_(opt_.handover_warmup_s >= 0 ? opt_.handover_warmup_s : detector_warmup_s + 2.0),
+      refractory_s_(refractory_s),
       started_ms_(now_ms()) {}
 
 ClusterWorker::~ClusterWorker() { stop(); }
@@ -51,7 +52,13 @@ void ClusterWorker::run() {
       spdlog::warn("cluster: worker {}: {}", id_, e.what());
     }
     lock.lock();
-    stop_cv_.wait_for(lock, period, [this] { return stopping_; });
+    // A taker that is ready polls fast, so the channel's publishing moves on the moment the holder lets go.
+    bool awaiting = false;
+    {
+      std::lock_guard g(mu_);
+      for (const auto& [name, f] : followed_) awaiting |= f.role == Role::Shadow && f.ready_sent;
+    }
+    stop_cv_.wait_for(lock, awaiting ? std::min(period, std::chrono::milliseconds(250)) : period, [this] { return stopping_; });
   }
 }
 
@@ -101,6 +108,21 @@ void ClusterWorker::round() {
   std::map<std::string, WantedChannel> wanted;
   for (WantedChannel& w : store_.wanted()) wanted.emplace(w.name, std::move(w));
   heartbeat();
+  std::vector<std::string> ended;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, f] : followed_)
+      if (f.ended) ended.push_back(name);
+  }
+  for (const std::string& name : ended) {
+    spdlog::info("cluster: the stream of '{}' ended; giving it back", name);
+    bool owner = false;
+    {
+      std::lock_guard lock(mu_);
+      owner = followed_.at(name).role == Role::Owner;
+    }
+    drop(name, owner);
+  }
   renew(store_.leases());
   advance_shadows(store_.leases());
   const std::map<std::string, LeaseEntry> leases = store_.leases();
@@ -210,7 +232,7 @@ void ClusterWorker::advance_shadows(const std::map<std::string, LeaseEntry>& lea
 
 void ClusterWorker::become_owner(const std::string& channel, std::uint64_t revision, const Lease& lease,
                                  WallClock::time_point after) {
-  const int base = store_.last_highlight_id(channel);
+  const std::optional<HighlightEvent> last = store_.last_highlight(channel);
   std::lock_guard lock(mu_);
   auto it = followed_.find(channel);
   if (it == followed_.end()) return;
@@ -218,8 +240,7 @@ void ClusterWorker::become_owner(const std::string& channel, std::uint64_t revis
   f.role = Role::Owner;
   f.revision = revision;
   f.lease = lease;
-  f.id_base = base;
-  f.first_local = -1;
+  claim_ownership(f, last);
   std::vector<Pending> pending = std::move(f.pending);
   f.pending.clear();
   for (const Pending& p : pending)
@@ -233,6 +254,7 @@ void ClusterWorker::drop(const std::string& channel, bool delete_lease) {
     const auto it = followed_.find(channel);
     if (it == followed_.end()) return;
     owner = it->second.role == Role::Owner;
+    it->second.leaving = true;
   }
   host_.unfollow(channel);  // its last highlights are published while we still hold it
   if (owner) publisher_.flush(kFlushTimeout);
@@ -284,14 +306,14 @@ void ClusterWorker::apply_plan(const ClusterView& view, const std::map<std::stri
     Lease l{id_, "", false, now_ms()};
     const auto rev = store_.create_lease(c, l);
     if (!rev) continue;  // another worker was quicker
-    const int base = store_.last_highlight_id(c);
+    const std::optional<HighlightEvent> last = store_.last_highlight(c);
     {
       std::lock_guard lock(mu_);
       Followed f;
       f.role = Role::Owner;
       f.revision = *rev;
       f.lease = l;
-      f.id_base = base;
+      claim_ownership(f, last);
       f.since = std::chrono::steady_clock::now();
       followed_[c] = std::move(f);
     }
@@ -314,17 +336,30 @@ void ClusterWorker::apply_plan(const ClusterView& view, const std::map<std::stri
   }
 }
 
-void ClusterWorker::publish_highlight(const std::string& channel, Followed& f, const Highlight& local,
+void ClusterWorker::claim_ownership(Followed& f, const std::optional<HighlightEvent>& last) {
+  f.id_base = last ? last->highlight.id : 0;
+  f.first_local = -1;
+  f.last_start.reset();
+  if (last) f.last_start = clip_start_wall(last->highlight, last->wall);
+}
+
+bool ClusterWorker::publish_highlight(const std::string& channel, Followed& f, const Highlight& local,
                                       WallClock::time_point wall) {
   if (f.first_local < 0) {
-    if (local.revision > 0) return;  // a revision of one found before we held the channel
+    if (local.revision > 0) return false;  // a revision of one found before we held the channel
+    // Within the refractory period of the previous holder's last highlight: the same moment, which the
+    // detector would not fire twice. Seen again by a taker that warmed up on it, or after a restart.
+    if (f.last_start && std::chrono::abs(clip_start_wall(local, wall) - *f.last_start) <
+                            std::chrono::duration<double>(refractory_s_))
+      return false;
     f.first_local = local.id;
   }
-  if (local.id < f.first_local) return;
+  if (local.id < f.first_local) return false;
   Highlight h = local;
   h.id = f.id_base + (local.id - f.first_local) + 1;
   publisher_.publish(highlight_subject(channel), encode_highlight_event({channel, h, wall, id_}),
                      highlight_msg_id(channel, clip_start_wall(h, wall), h.revision));
+  return true;
 }
 
 std::optional<Highlight> ClusterWorker::on_highlight(const std::string& channel, const Highlight& h, WallClock::time_point wall) {
@@ -338,8 +373,7 @@ std::optional<Highlight> ClusterWorker::on_highlight(const std::string& channel,
     else if (f.pending.size() < kPendingLimit) f.pending.push_back({h, wall, WallClock::now()});
     return std::nullopt;
   }
-  if ((f.first_local < 0 && h.revision > 0) || (f.first_local >= 0 && h.id < f.first_local)) return std::nullopt;
-  publish_highlight(channel, f, h, wall);
+  if (!publish_highlight(channel, f, h, wall)) return std::nullopt;
   Highlight out = h;
   out.id = f.id_base + (h.id - f.first_local) + 1;
   return out;
@@ -347,6 +381,11 @@ std::optional<Highlight> ClusterWorker::on_highlight(const std::string& channel,
 
 void ClusterWorker::on_action(const ActionResult& r) {
   publisher_.publish(action_subject(r.channel), encode_action_event(r), action_msg_id(r.channel, r.highlight_id, to_string(r.kind)));
+}
+
+void ClusterWorker::on_stream_ended(const std::string& channel) {
+  std::lock_guard lock(mu_);
+  if (auto it = followed_.find(channel); it != followed_.end() && !it->second.leaving) it->second.ended = true;
 }
 
 void ClusterWorker::on_progress(const std::string& channel, double media_s, double lag_s) {

@@ -37,8 +37,10 @@ class ChannelHost {
 
 class ClusterWorker {
  public:
+  // detector_warmup_s: how long a taker warms up by default; refractory_s: the detector's (a highlight of a
+  // channel taken over that lies within it of the last one published is that same moment, seen again).
   ClusterWorker(ClusterStore& store, EventPublisher& publisher, ChannelHost& host, std::string id, ClusterOptions opt,
-                double detector_warmup_s);
+                double detector_warmup_s, double refractory_s);
   ~ClusterWorker();
   ClusterWorker(const ClusterWorker&) = delete;
   ClusterWorker& operator=(const ClusterWorker&) = delete;
@@ -55,6 +57,9 @@ class ClusterWorker {
   std::optional<Highlight> on_highlight(const std::string& channel, const Highlight& h, WallClock::time_point wall);
   // Any thread: an action's result (its highlight_id already cluster-wide).
   void on_action(const ActionResult& r);
+  // Detector thread: a followed channel's stream ended by itself; the lease is given up next round, so the
+  // channel is claimed and followed afresh.
+  void on_stream_ended(const std::string& channel);
   // Detector thread: how far a channel got, for the heartbeat.
   void on_progress(const std::string& channel, double media_s, double lag_s);
 
@@ -74,10 +79,13 @@ class ClusterWorker {
     Lease lease;                 // as we last wrote it (owner)
     int id_base = 0;             // cluster id = id_base + (local id - first_local + 1)
     int first_local = -1;        // first local id published; -1: none yet
+    std::optional<WallClock::time_point> last_start;  // clip start of the last highlight published before us
     std::chrono::steady_clock::time_point since;
     bool ready_sent = false;
     std::vector<Pending> pending;  // shadow: highlights found while warming up
     ChannelLoad load;
+    bool ended = false;  // its stream ended without our asking
+    bool leaving = false;  // we asked the host to stop it
   };
 
   void run();
@@ -89,7 +97,9 @@ class ClusterWorker {
                   const std::map<std::string, LeaseEntry>& leases);
   void become_owner(const std::string& channel, std::uint64_t revision, const Lease& lease, WallClock::time_point after);
   void drop(const std::string& channel, bool delete_lease);
-  void publish_highlight(const std::string& channel, Followed& f, const Highlight& local, WallClock::time_point wall);
+  // Publishes under the cluster id; false when it is not ours to publish (see refractory_s).
+  bool publish_highlight(const std::string& channel, Followed& f, const Highlight& local, WallClock::time_point wall);
+  void claim_ownership(Followed& f, const std::optional<HighlightEvent>& last);
 
   ClusterStore& store_;
   EventPublisher& publisher_;
@@ -97,6 +107,7 @@ class ClusterWorker {
   const std::string id_;
   const ClusterOptions opt_;
   const double warmup_s_;
+  const double refractory_s_;
   const long long started_ms_;
 
   mutable std::mutex mu_;  // followed_: the control thread and the detector thread
