@@ -108,6 +108,12 @@ void ClusterWorker::round() {
   std::map<std::string, WantedChannel> wanted;
   for (WantedChannel& w : store_.wanted()) wanted.emplace(w.name, std::move(w));
   heartbeat();
+  if (!seen_by_others_) {
+    // Workers started together see each other only from their second round: claiming in the first
+    // would let the first one up take every channel.
+    seen_by_others_ = true;
+    return;
+  }
   std::vector<std::string> ended;
   {
     std::lock_guard lock(mu_);
@@ -288,6 +294,7 @@ void ClusterWorker::apply_plan(const ClusterView& view, const std::map<std::stri
     if (!rev) continue;
     const std::string to = leases.at(c).lease.handover_to;
     drop(c, false);
+    spdlog::info("cluster: stopped publishing '{}' for {}", c, to);
     if (store_.update_lease(c, Lease{to, "", false, now_ms()}, *rev))
       spdlog::info("cluster: handed '{}' over to {}", c, to);
     else

@@ -118,6 +118,7 @@ class ClusterWorker {
   bool stopping_ = false;
   std::thread thread_;
   CpuHeadroom cpu_;  // control thread
+  bool seen_by_others_ = false;  // control thread: one heartbeat is out
 };
 
 }  // namespace hyped::cluster

@@ -88,7 +88,7 @@ class Worker:
         """Per channel, the (start, end) spans in which this worker published it."""
         open_, spans = {}, {}
         starts = [r"following '([\w-]+)'", r"took '([\w-]+)' over", r"took '([\w-]+)' \(its holder is gone\)"]
-        ends = [r"handed '([\w-]+)' over", r"giving up '([\w-]+)'", r"'([\w-]+)' is now followed by",
+        ends = [r"stopped publishing '([\w-]+)' for", r"giving up '([\w-]+)'", r"'([\w-]+)' is now followed by",
                 r"lost '([\w-]+)' while away", r"the stream of '([\w-]+)' ended"]
         for t, line in self.log:
             for p in starts:
@@ -253,7 +253,7 @@ def main():
         handed = {}
         for w in workers:
             for t, l in w.log:
-                m = re.search(r"handed '([\w-]+)' over to w4", l)
+                m = re.search(r"stopped publishing '([\w-]+)' for w4", l)
                 if m:
                     handed[m.group(1)] = t
         gaps = [round(t - handed[ch], 2) for t, ch, _ in took if ch in handed]
@@ -261,28 +261,33 @@ def main():
         check(gaps and max(gaps) <= 1.0, f"publishing moved within one segment (1 s) of the holder letting go: {gaps}")
 
         # Every highlight once, against the single-process run.
-        ref = [h for _, _, h in reference.highlights() if h.get("revision", 0) == 0]
+        # Each highlight as last revised (a revision may move its clip to the strongest burst).
         name_of = {u: n for n, u in urls.items()}
-        ref = [(name_of[h["channel"]], start_s(h)) for h in ref]
+        last = {}
+        for _, _, h in reference.highlights():
+            last[(h["channel"], h["id"])] = h
+        ref = [(name_of[h["channel"]], start_s(h)) for h in last.values()]
         gap_end = recovered_at + WARMUP + 6 if recovered_at else victim.killed_at + 40
         excused = [(c, s) for c, s in ref if c in victim_channels and victim.killed_at - 25 <= s <= gap_end]
         expected = [(c, s) for c, s in ref if (c, s) not in excused]
-        firsts = [m for _, m in got if m.get("revision", 0) == 0]
         keys = [(m["channel"], m["id"], m.get("revision", 0)) for _, m in got]
         check(len(keys) == len(set(keys)), f"no message twice ({len(keys)} highlight messages)")
-        clients = [(m["channel"], start_s(m)) for m in firsts]
-        missing = [(c, round(s - t0, 1)) for c, s in expected if not any(c == c2 and abs(s - s2) <= 2.5 for c2, s2 in clients)]
+        latest = {}
+        for _, m in got:
+            latest[(m["channel"], m["id"])] = m
+        clients = [(m["channel"], start_s(m)) for m in latest.values()]
+        missing = [(c, round(s - t0, 1)) for c, s in expected if not any(c == c2 and abs(s - s2) <= 5 for c2, s2 in clients)]
         extra = [(c, round(s - t0, 1)) for c, s in clients
-                 if not any(c == c2 and abs(s - s2) <= 2.5 for c2, s2 in ref)]
+                 if not any(c == c2 and abs(s - s2) <= 5 for c2, s2 in ref)]
         doubled = [(c, round(s - t0, 1)) for i, (c, s) in enumerate(clients)
                    if any(c == c2 and abs(s - s2) < 8 for c2, s2 in clients[:i])]
         print(f"reference: {len(ref)} highlights ({len(excused)} in the killed worker's gap); client: {len(clients)}")
         check(len(expected) >= STREAMS * 3, f"the reference found the bursts ({len(expected)})")
-        check(not missing, f"every reference highlight reached the client: missing {missing[:8]}")
+        check(not missing, f"every reference highlight reached the client: {len(missing)} missing {missing[:8]}")
         check(not doubled, f"no highlight twice across take-overs: {doubled[:8]}")
-        check(not extra, f"nothing the reference did not find: {extra[:8]}")
-        outage = [(c, s) for c, s in expected if t0 + NATS_DOWN_AT <= s + 20 - 20 <= t0 + NATS_UP_AT + 2]
-        print(f"{len(outage)} highlights fell in the NATS outage")
+        check(not extra, f"nothing the reference did not find: {len(extra)} more {extra[:8]}")
+        during = [(c, s) for c, s in clients if t0 + NATS_DOWN_AT <= s + 20 <= t0 + NATS_UP_AT]
+        check(len(during) >= STREAMS // 2, f"highlights found while NATS was down reached the client ({len(during)})")
     finally:
         for p in procs:
             if p.poll() is None:
