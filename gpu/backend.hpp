@@ -20,6 +20,14 @@ class Backend {
   virtual std::string device() const = 0;  // human-readable device description
   virtual int channels() const = 0;
 
+  // Channels that come and go (a live session's set changes while it runs):
+  // grow() adds channels up to `channels` in all (never fewer), each as fresh as at construction, and
+  // keeps the state of those there; reset_channel() puts one channel back to that fresh state (no blocks
+  // seen, an empty chat box, new running statistics), so the slot a leaving stream frees serves the next.
+  // A channel in no tick_some slot costs no compute.
+  virtual void grow(int channels) = 0;
+  virtual void reset_channel(int channel) = 0;
+
   // Values the chat box saw before the stream started, [channels][chat_box_hops − 1], oldest first.
   // Replay uses it to start a centred box with the look-ahead already in it.
   virtual void prime_chat(std::span<const float> history) = 0;

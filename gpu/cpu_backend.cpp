@@ -46,6 +46,15 @@ class CpuBackend final : public Backend {
   std::string device() const override { return "CPU reference (KissFFT)"; }
   int channels() const override { return static_cast<int>(channels_.size()); }
 
+  void grow(int channels) override {
+    while (static_cast<int>(channels_.size()) < channels) channels_.emplace_back(p_);
+  }
+  void reset_channel(int channel) override {
+    if (channel < 0 || channel >= static_cast<int>(channels_.size()))
+      throw std::out_of_range("reset_channel: no such channel");
+    channels_[static_cast<std::size_t>(channel)] = ChannelState(p_);
+  }
+
   void prime_chat(std::span<const float> history) override {
     const auto per = static_cast<std::size_t>(p_.chat_box_hops() - 1);
     for (std::size_t c = 0; c < channels_.size(); ++c) channels_[c].chat.prime(history.subspan(c * per, per));

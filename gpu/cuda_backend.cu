@@ -63,6 +63,44 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
   std::string device() const override { return device_; }
   int channels() const override { return channels_; }
 
+  void grow(int channels) override {
+    if (channels <= channels_) return;
+    cudaStream_t s = stream_.get();
+    const auto was = static_cast<std::size_t>(channels_);
+    const auto now = static_cast<std::size_t>(channels);
+    const auto keep = static_cast<std::size_t>(tp_.frame_hops - 1);
+    const auto chat_k = static_cast<std::size_t>(tp_.chat_k);
+    grow_state(recent_, was * keep, std::max<std::size_t>(1, now * keep), s);
+    grow_state(blocks_seen_, was, now, s);
+    grow_state(chat_ring_, was * chat_k, now * chat_k, s);
+    grow_state(chat_pos_, was, now, s);
+    grow_state(stats_, kStatsPerChannel * was, kStatsPerChannel * now, s);
+    slots_host_.reserve(2 * now);
+    slots_dev_.reserve(2 * now);
+    channels_ = channels;
+    // The per-tick buffers are sized by channels × hops, and a captured graph points at the old state.
+    graph_.reset();
+    graph_shape_ = {};
+    last_shape_ = {};
+    const int hops = std::exchange(max_hops_, 0);
+    if (hops > 0) reserve(hops);
+  }
+
+  void reset_channel(int channel) override {
+    if (channel < 0 || channel >= channels_) throw std::out_of_range("reset_channel: no such channel");
+    cudaStream_t s = stream_.get();
+    const auto c = static_cast<std::size_t>(channel);
+    const auto keep = static_cast<std::size_t>(tp_.frame_hops - 1);
+    const auto chat_k = static_cast<std::size_t>(tp_.chat_k);
+    HYPED_CUDA_CHECK(cudaMemsetAsync(recent_.data() + c * keep, 0, keep * sizeof(BlockSumsDev), s));
+    HYPED_CUDA_CHECK(cudaMemsetAsync(blocks_seen_.data() + c, 0, sizeof(int), s));
+    HYPED_CUDA_CHECK(cudaMemsetAsync(chat_ring_.data() + c * chat_k, 0, chat_k * sizeof(float), s));
+    HYPED_CUDA_CHECK(cudaMemsetAsync(chat_pos_.data() + c, 0, sizeof(int), s));
+    HYPED_CUDA_CHECK(cudaMemsetAsync(stats_.data() + kStatsPerChannel * c, 0,
+                                     kStatsPerChannel * sizeof(RunningStatsDev), s));
+    HYPED_CUDA_CHECK(cudaStreamSynchronize(s));
+  }
+
   void prime_chat(std::span<const float> history) override {
     const auto per = static_cast<std::size_t>(p_.chat_box_hops() - 1);
     if (history.size() != per * static_cast<std::size_t>(channels_))
@@ -165,6 +203,16 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
   }
 
  private:
+  // Per-channel state moved into a larger array: the old channels' part copied, the new part zero.
+  template <class T>
+  static void grow_state(DeviceArray<T>& a, std::size_t used, std::size_t wanted, cudaStream_t s) {
+    DeviceArray<T> bigger(wanted);
+    HYPED_CUDA_CHECK(cudaMemsetAsync(bigger.data(), 0, wanted * sizeof(T), s));
+    if (used > 0) HYPED_CUDA_CHECK(cudaMemcpyAsync(bigger.data(), a.data(), used * sizeof(T), cudaMemcpyDeviceToDevice, s));
+    HYPED_CUDA_CHECK(cudaStreamSynchronize(s));  // before the old array is freed
+    a = std::move(bigger);
+  }
+
   std::size_t samples_per_tick(int hops) const {
     return static_cast<std::size_t>(channels_) * static_cast<std::size_t>(hops) * static_cast<std::size_t>(tp_.hop_len);
   }

@@ -4,6 +4,7 @@
 #include <boost/asio/ssl.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -109,6 +110,25 @@ class IrcConnection {
   }
 
   const std::string& nick() const { return nick_; }
+  std::size_t channel_count() const { return channels_.size(); }
+  bool has_channel(const std::string& ch) const {
+    return std::find(channels_.begin(), channels_.end(), ch) != channels_.end();
+  }
+
+  // A channel more: joined now when registered (paced), else with the others on registration.
+  void add_channel(const std::string& ch) {
+    channels_.push_back(ch);
+    if (stage_ != Stage::Ready) return;
+    pending_joins_.push_back(ch);
+    pump_joins();
+  }
+  void remove_channel(const std::string& ch) {
+    std::erase(channels_, ch);
+    std::erase(pending_joins_, ch);
+    if (joined_.erase(ch) == 0) return;
+    send("PART #" + ch);
+    bump([n = joined_.size()](auto& s) { s.joined = static_cast<int>(n); });
+  }
 
  private:
   enum class Stage { Idle, Resolving, Connecting, Handshaking, Registering, Ready };
@@ -494,7 +514,8 @@ class IrcConnection {
 class TwitchChatClient::Impl {
  public:
   Impl(TwitchChatClient& owner, IrcClientOptions opt, std::vector<std::string> channels)
-      : opt_(std::move(opt)),
+      : owner_(&owner),
+        opt_(std::move(opt)),
         ssl_ctx_(ssl::context::tls_client),
         pacer_(opt_.join_limit, std::chrono::duration_cast<Clock::duration>(seconds(opt_.join_window_s))) {
     for (auto& c : channels) c = normalize_channel(c);
@@ -508,20 +529,40 @@ class TwitchChatClient::Impl {
     }
     const std::size_t per = static_cast<std::size_t>(std::max(1, opt_.channels_per_connection));
     const std::size_t n = std::max<std::size_t>(1, (channels.size() + per - 1) / per);
-    stats_.resize(n);  // before the connections take references to their slots
     for (std::size_t i = 0; i < n; ++i) {
       const auto first = channels.begin() + static_cast<std::ptrdiff_t>(std::min(channels.size(), i * per));
       const auto last = channels.begin() + static_cast<std::ptrdiff_t>(std::min(channels.size(), (i + 1) * per));
       std::string label = n > 1 ? "chat connection " + std::to_string(i + 1) + "/" + std::to_string(n) + ": " : "";
-      connections_.push_back(std::make_unique<IrcConnection>(owner, ioc_, ssl_ctx_, opt_, std::vector<std::string>(first, last),
-                                                             pacer_, stats_mutex_, stats_[i], std::move(label)));
+      add_connection(std::vector<std::string>(first, last), std::move(label));
     }
     if (n > 1) irc_log()->info("{} channels over {} connections of at most {}", channels.size(), n, per);
+  }
+
+  // Posted to the client's thread, which owns the connections.
+  void join(std::string channel) {
+    asio::post(ioc_, [this, ch = std::move(channel)] {
+      for (const auto& c : connections_)
+        if (c->has_channel(ch)) return;
+      const auto per = static_cast<std::size_t>(std::max(1, opt_.channels_per_connection));
+      IrcConnection* least = nullptr;
+      for (const auto& c : connections_)
+        if (c->channel_count() < per && (!least || c->channel_count() < least->channel_count())) least = c.get();
+      if (least) return least->add_channel(ch);
+      IrcConnection& fresh = add_connection({ch}, "chat connection " + std::to_string(connections_.size() + 1) + ": ");
+      irc_log()->info("{} chat connections: the others hold {} channels each", connections_.size(), per);
+      if (started_) fresh.start();
+    });
+  }
+  void part(std::string channel) {
+    asio::post(ioc_, [this, ch = std::move(channel)] {
+      for (const auto& c : connections_) c->remove_channel(ch);
+    });
   }
 
   void start() {
     if (thread_.joinable()) return;
     asio::post(ioc_, [this] {
+      started_ = true;
       for (auto& c : connections_) c->start();
     });
     guard_.emplace(asio::make_work_guard(ioc_));
@@ -560,12 +601,25 @@ class TwitchChatClient::Impl {
   const std::string& nick() const { return connections_.front()->nick(); }
 
  private:
+  IrcConnection& add_connection(std::vector<std::string> channels, std::string label) {
+    IrcClientStats* slot = nullptr;
+    {
+      std::lock_guard lock(stats_mutex_);
+      slot = &stats_.emplace_back();  // a deque: the other connections' slots stay where they are
+    }
+    connections_.push_back(std::make_unique<IrcConnection>(*owner_, ioc_, ssl_ctx_, opt_, std::move(channels), pacer_,
+                                                           stats_mutex_, *slot, std::move(label)));
+    return *connections_.back();
+  }
+
+  TwitchChatClient* owner_;
+  bool started_ = false;  // the client's thread only
   IrcClientOptions opt_;
   asio::io_context ioc_;  // before the connections: their sockets and timers belong to it
   ssl::context ssl_ctx_;
   JoinPacer pacer_;
   mutable std::mutex stats_mutex_;
-  std::vector<IrcClientStats> stats_;
+  std::deque<IrcClientStats> stats_;
   std::vector<std::unique_ptr<IrcConnection>> connections_;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> guard_;
   std::thread thread_;
@@ -576,6 +630,8 @@ TwitchChatClient::TwitchChatClient(IrcClientOptions options, std::vector<std::st
 TwitchChatClient::~TwitchChatClient() { stop(); }
 void TwitchChatClient::start() { impl_->start(); }
 void TwitchChatClient::stop() { impl_->stop(); }
+void TwitchChatClient::join(std::string_view channel) { impl_->join(normalize_channel(channel)); }
+void TwitchChatClient::part(std::string_view channel) { impl_->part(normalize_channel(channel)); }
 IrcClientStats TwitchChatClient::stats() const { return impl_->stats(); }
 const std::string& TwitchChatClient::nick() const { return impl_->nick(); }
 

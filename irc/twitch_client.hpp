@@ -65,6 +65,11 @@ class TwitchChatClient {
   std::function<void(const IrcStatus&)> on_status;
 
   void start();  // connects in the background; returns at once
+  // Any thread, before or after start(): join a channel on the connection with the fewest (a new one
+  // when each holds channels_per_connection), paced with the others' JOINs; part one. Joining a channel
+  // joined already, or parting one not joined, does nothing. Throws std::invalid_argument on a bad name.
+  void join(std::string_view channel);
+  void part(std::string_view channel);
   void stop();   // closes the connection and joins the thread (idempotent)
   IrcClientStats stats() const;
   const std::string& nick() const;

@@ -122,12 +122,16 @@ SegmentDecoder::~SegmentDecoder() = default;
 
 long long SegmentDecoder::skipped_packets() const { return impl_->skipped; }
 
-void SegmentDecoder::reset(std::vector<float>& out) {
-  if (impl_->dec) {
-    avcodec_send_packet(impl_->dec.get(), nullptr);
-    impl_->receive_frames(out);
+void SegmentDecoder::reset(std::vector<float>& out) noexcept {
+  try {
+    if (impl_->dec) {
+      avcodec_send_packet(impl_->dec.get(), nullptr);
+      impl_->receive_frames(out);
+    }
+    impl_->drain(out);
+  } catch (const std::exception&) {  // the resampler refused a flushed frame (or memory ran out)
+    ++impl_->skipped;
   }
-  impl_->drain(out);
   impl_->dec.reset();
   impl_->resampler.reset();
   impl_->codec_id = AV_CODEC_ID_NONE;

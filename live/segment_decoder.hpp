@@ -33,8 +33,9 @@ class SegmentDecoder {
   // with FFmpeg's reason.
   DecodedSegment decode(std::span<const std::uint8_t> init, std::span<const std::uint8_t> data, std::vector<float>& out);
   // Starts a new timeline: the samples still in the resampler are appended to `out`, then decoder and
-  // resampler are dropped (the next segment may differ in codec, rate or layout).
-  void reset(std::vector<float>& out);
+  // resampler are dropped (the next segment may differ in codec, rate or layout). Never throws: it runs
+  // where a segment has just failed, and a last frame the resampler cannot take is skipped and counted.
+  void reset(std::vector<float>& out) noexcept;
   long long skipped_packets() const;
 
  private:

@@ -25,6 +25,7 @@ extern "C" void AnnotateHappensAfter(const char*, int, void*);
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <unordered_map>
@@ -85,47 +86,82 @@ IrcClientOptions irc_options(const AppConfig& cfg) {
 
 }  // namespace
 
-std::unique_ptr<TwitchChatClient> make_live_chat(const AppConfig& cfg,
-                                                 const std::vector<std::pair<std::string, std::string>>& chat_to_stream,
-                                                 LiveChatSink add) {
-  auto streams = std::make_shared<std::unordered_map<std::string, std::string>>();
-  std::vector<std::string> names;
+// Which stream each joined chat feeds, and each stream's weigher: written by follow()/unfollow() on any
+// thread, read by the client's thread for every message.
+struct LiveChat::Routes {
+  std::mutex mu;
+  std::unordered_map<std::string, std::string> stream_of;  // chat channel → stream
+  std::unordered_map<std::string, ChatEntryWeigher> weighers;  // by stream
+};
+
+LiveChat::LiveChat(const AppConfig& cfg, LiveChatSink add) : routes_(std::make_shared<Routes>()) {
   try {
-    for (const auto& [chat, stream] : chat_to_stream) {
-      const std::string n = normalize_channel(chat);
-      if (streams->emplace(n, stream).second) names.push_back(n);
-    }
+    client_ = std::make_unique<TwitchChatClient>(irc_options(cfg), std::vector<std::string>{});
   } catch (const std::invalid_argument& e) {
     throw ConfigError(e.what());
   }
-  std::unique_ptr<TwitchChatClient> client;
-  try {
-    client = std::make_unique<TwitchChatClient>(irc_options(cfg), names);
-  } catch (const std::invalid_argument& e) {
-    throw ConfigError(e.what());
-  }
-  // One weigher per stream, used on the client's thread only, in arrival order (which is time order
-  // up to Twitch's own jitter).
-  auto weighers = std::make_shared<std::unordered_map<std::string, ChatEntryWeigher>>();
-  for (const auto& [chat, stream] : chat_to_stream) weighers->try_emplace(stream, cfg.detector, chat_weights(cfg));
-  client->on_chat = [streams, weighers, add = std::move(add)](const TwitchChatLine& line, const IrcMessage&) {
+  client_->on_chat = [routes = routes_, add = std::move(add), p = cfg.detector, w = chat_weights(cfg)](
+                         const TwitchChatLine& line, const IrcMessage&) {
     if (line.kind == ChatLineKind::ClearChat || line.kind == ChatLineKind::ClearMsg) return;
-    const auto it = streams->find(std::string(line.channel));
-    if (it == streams->end()) return;
     const auto now = SysClock::now();
     const auto when = line.sent_ms ? SysClock::time_point(std::chrono::milliseconds(*line.sent_ms)) : now;
     // The weigher's clock: a timestamp a minute or more off the local one is wrong, not late.
     const bool sane = when - now < std::chrono::minutes(1) && now - when < std::chrono::minutes(1);
     const double t_s = std::chrono::duration<double>((sane ? when : now).time_since_epoch()).count();
-    add(it->second, when,
-        weighers->at(it->second).weigh(t_s, line.user, line.text, line.emotes, line.kind == ChatLineKind::Event));
+    std::string stream;
+    float weight = 0;
+    {
+      std::lock_guard lock(routes->mu);
+      const auto it = routes->stream_of.find(std::string(line.channel));
+      if (it == routes->stream_of.end()) return;
+      stream = it->second;
+      // One weigher per stream, in arrival order (time order up to Twitch's own jitter).
+      ChatEntryWeigher& weigher = routes->weighers.try_emplace(stream, p, w).first->second;
+      weight = weigher.weigh(t_s, line.user, line.text, line.emotes, line.kind == ChatLineKind::Event);
+    }
+    add(stream, when, weight);
   };
-  client->on_status = [](const IrcStatus& s) {
+  client_->on_status = [](const IrcStatus& s) {
     if (s.kind == IrcStatus::Kind::Joined) spdlog::info("chat: joined #{}", s.detail);
     if (s.kind == IrcStatus::Kind::Failed) spdlog::error("chat: {}; going on without chat", s.detail);
   };
-  return client;
 }
+
+LiveChat::~LiveChat() { stop(); }
+
+void LiveChat::follow(const std::string& chat, const std::string& stream) {
+  std::string name;
+  try {
+    name = normalize_channel(chat);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+  {
+    std::lock_guard lock(routes_->mu);
+    if (!routes_->stream_of.emplace(name, stream).second) return;
+  }
+  client_->join(name);
+}
+
+void LiveChat::unfollow(const std::string& stream) {
+  std::vector<std::string> chats;
+  {
+    std::lock_guard lock(routes_->mu);
+    for (auto it = routes_->stream_of.begin(); it != routes_->stream_of.end();)
+      if (it->second == stream) {
+        chats.push_back(it->first);
+        it = routes_->stream_of.erase(it);
+      } else {
+        ++it;
+      }
+    routes_->weighers.erase(stream);
+  }
+  for (const std::string& c : chats) client_->part(c);
+}
+
+void LiveChat::start() { client_->start(); }
+void LiveChat::stop() { client_->stop(); }
+IrcClientStats LiveChat::stats() const { return client_->stats(); }
 
 int run_chat(const ChatCommandOptions& opt) {
   AppConfig cfg = opt.config.empty() ? default_config() : load_config(opt.config);

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -31,13 +32,28 @@ struct ChatCommandOptions {
 // Returns the exit code; throws on failures (ConfigError → 2, anything else → 1).
 int run_chat(const ChatCommandOptions& opt);
 
-// Chat for `hyped live`: a client following each (chat channel, stream name) pair that hands every message
+// Chat for `hyped live`: a client following chat channels, each for a stream, that hands every message
 // and event to `add` (on the client's thread) with its wall-clock time (tmi-sent-ts, else arrival) and its
-// weight (chat_weight: 1 or event_weight, + emotes + keywords). Not started: start() it once audio flows,
-// stop() or drop it when the session ends. Throws ConfigError on a bad channel name or irc settings.
+// weight (chat_weight: 1 or event_weight, + emotes + keywords). Streams come and go with the session's
+// followed set: follow() and unfollow() from any thread, before or after start(). Start it once audio
+// flows; stop() or drop it when the session ends.
 using LiveChatSink = std::function<void(const std::string& stream, std::chrono::system_clock::time_point when, float weight)>;
-std::unique_ptr<TwitchChatClient> make_live_chat(const AppConfig& cfg,
-                                                 const std::vector<std::pair<std::string, std::string>>& chat_to_stream,
-                                                 LiveChatSink add);
+class LiveChat {
+ public:
+  // Throws ConfigError on bad irc settings.
+  LiveChat(const AppConfig& cfg, LiveChatSink add);
+  ~LiveChat();
+  // Joins `chat` for `stream` (throws ConfigError on a bad channel name); parts the stream's chat.
+  void follow(const std::string& chat, const std::string& stream);
+  void unfollow(const std::string& stream);
+  void start();
+  void stop();
+  IrcClientStats stats() const;
+
+ private:
+  struct Routes;
+  std::shared_ptr<Routes> routes_;
+  std::unique_ptr<TwitchChatClient> client_;
+};
 
 }  // namespace hyped

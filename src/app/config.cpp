@@ -105,6 +105,22 @@ auto irc_string(std::string IrcClientOptions::*field) {
   };
 }
 
+auto discovery_string(std::string DiscoveryOptions::*field) {
+  return [field](AppConfig& c, const toml::node& n, const std::string& where) {
+    if (!n.is_string()) throw ConfigError(where + " must be a string");
+    c.discovery.*field = *n.value<std::string>();
+  };
+}
+
+auto discovery_url(std::string DiscoveryOptions::*field) {
+  return [field](AppConfig& c, const toml::node& n, const std::string& where) {
+    const auto v = n.value<std::string>();
+    if (!n.is_string() || (v->rfind("https://", 0) != 0 && v->rfind("http://", 0) != 0))
+      throw ConfigError(where + " must be an http(s) URL");
+    c.discovery.*field = *v;
+  };
+}
+
 const std::vector<KeySpec>& key_specs() {
   static const std::vector<KeySpec> specs = {
       {"audio", "sample_rate_hz", integer(&DetectorParams::sample_rate_hz)},
@@ -278,6 +294,22 @@ const std::vector<KeySpec>& key_specs() {
       {"irc", "ping_timeout_s", irc_number(&IrcClientOptions::ping_timeout_s, 0.1, 3600)},
       {"irc", "backoff_min_s", irc_number(&IrcClientOptions::backoff_min_s, 0.01, 3600)},
       {"irc", "backoff_max_s", irc_number(&IrcClientOptions::backoff_max_s, 0.01, 3600)},
+      {"discovery", "client_id", discovery_string(&DiscoveryOptions::client_id)},
+      {"discovery", "api_url", discovery_url(&DiscoveryOptions::api_url)},
+      {"discovery", "id_url", discovery_url(&DiscoveryOptions::id_url)},
+      {"discovery", "interval_s",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = n.value<double>();
+         if (!v || n.is_boolean() || !(*v >= 1 && *v <= 86400))
+           throw ConfigError(where + " must be a number of seconds in [1, 86400]");
+         c.discovery.interval_s = *v;
+       }},
+      {"discovery", "max_pages",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = integer_of(n);
+         if (!n.is_integer() || *v < 1 || *v > 1000) throw ConfigError(where + " must be an integer in [1, 1000]");
+         c.discovery.max_pages = static_cast<int>(*v);
+       }},
   };
   return specs;
 }
@@ -306,7 +338,9 @@ void read_channel_overrides(AppConfig& cfg, const toml::node& node, const std::s
 // non-ASCII characters are whitespace: those its generated table maps to no branch. It asks this of
 // characters outside strings and comments, and of the first one after a line-ending backslash in a
 // multi-line basic string. TOML allows no non-ASCII there but in that last place, so such text is
-// refused with a ConfigError before it reaches the parser.
+// refused with a ConfigError before it reaches the parser. A quote inside a bare token (`x = -"é"`)
+// opens no string: the parser reads the whole token up to whitespace, asking the question of each
+// character, so such a quote's contents are checked too.
 bool toml_whitespace_test_is_undefined(char32_t c) {
   if (c <= U'\xA0' || c > U'\uFEFF' || c == U'\u3000' || c == U'\uFEFF') return false;
   const auto child = (static_cast<std::uint64_t>(c) - 0xA0u) / 0x3FAu;  // the library's own table
@@ -330,6 +364,10 @@ std::pair<char32_t, std::size_t> code_point_at(std::string_view text, std::size_
 void refuse_text_the_parser_cannot_take(std::string_view text, const std::string& name) {
   enum class In { Toml, Comment, Basic, Literal, MultiBasic, MultiLiteral } in = In::Toml;
   bool after_line_ending_backslash = false;  // in a multi-line basic string, whitespace being skipped
+  // Outside strings: whether a value, not a key, is being read (brackets: the arrays and inline tables
+  // open around it), and whether the last character was part of a bare value.
+  bool in_value = false, in_token = false;
+  std::string brackets;
   int line = 1;
   for (std::size_t i = 0; i < text.size();) {
     const char ch = text[i];
@@ -344,6 +382,7 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
         throw ConfigError(s.str());
       }
       after_line_ending_backslash = false;
+      in_token = in == In::Toml;
       i += len;
       continue;
     }
@@ -352,6 +391,8 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
       case In::Toml:
         if (ch == '#')
           in = In::Comment;
+        else if (in_token && in_value)
+          in_token = std::string_view(" \t\r\n=,[]{}").find(ch) == std::string_view::npos;
         else if (rest.starts_with(R"(""")"))
           in = In::MultiBasic, step = 3;
         else if (rest.starts_with("'''"))
@@ -360,24 +401,43 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
           in = In::Basic;
         else if (ch == '\'')
           in = In::Literal;
+        else
+          in_token = std::string_view(" \t\r\n=,[]{}").find(ch) == std::string_view::npos;
+        if (in != In::Toml) break;
+        if (ch == '=') {
+          in_value = true;
+        } else if (ch == '[' || ch == '{') {
+          if (in_value) brackets.push_back(ch);
+          if (ch == '{') in_value = false;
+        } else if ((ch == ']' || ch == '}') && !brackets.empty()) {
+          brackets.pop_back();
+          in_value = true;
+        } else if (ch == ',') {
+          in_value = brackets.empty() || brackets.back() == '[';
+        } else if (ch == '\n' && brackets.empty()) {
+          in_value = false;
+        }
         break;
       case In::Comment:
-        if (ch == '\n') in = In::Toml;
+        if (ch == '\n') {
+          in = In::Toml, in_token = false;
+          if (brackets.empty()) in_value = false;
+        }
         break;
       case In::Basic:
         if (ch == '\\')
           step = 2;
         else if (ch == '"' || ch == '\n')
-          in = In::Toml;
+          in = In::Toml, in_token = ch == '"';
         break;
       case In::Literal:
-        if (ch == '\'' || ch == '\n') in = In::Toml;
+        if (ch == '\'' || ch == '\n') in = In::Toml, in_token = ch == '\'';
         break;
       case In::MultiBasic:
         if (after_line_ending_backslash && ch != ' ' && ch != '\t' && ch != '\r' && ch != '\n')
           after_line_ending_backslash = false;
         if (rest.starts_with(R"(""")")) {
-          in = In::Toml, step = 3;
+          in = In::Toml, in_token = true, step = 3;
         } else if (ch == '\\') {
           const std::size_t next = text.find_first_not_of(" \t\r", i + 1);
           if (next != std::string_view::npos && text[next] == '\n')
@@ -387,7 +447,7 @@ void refuse_text_the_parser_cannot_take(std::string_view text, const std::string
         }
         break;
       case In::MultiLiteral:
-        if (rest.starts_with("'''")) in = In::Toml, step = 3;
+        if (rest.starts_with("'''")) in = In::Toml, in_token = true, step = 3;
         break;
     }
     for (std::size_t k = 0; k < step && i < text.size(); ++k, ++i)
@@ -444,9 +504,12 @@ AppConfig parse_config(const std::string& text, const std::string& name) {
     if (!table)
       throw ConfigError("unknown key " + where_of(name, node, sec) +
                         ": settings live in [audio], [stats], [spectral], [chat], [fusion], [peaks], [export], [server], "
-                        "[irc], [actions], [cluster] and [channel.NAME]");
+                        "[irc], [discovery], [actions], [cluster] and [channel.NAME]");
     for (const auto& [key, value] : *table) {
       const std::string dotted = sec + "." + std::string(key.str());
+      if (dotted == "discovery.client_secret")
+        throw ConfigError(where_of(name, value, dotted) +
+                          ": the secret is read from $HYPED_TWITCH_CLIENT_SECRET only, so configs can be shared");
       const KeySpec* spec = find_spec(sec, key.str());
       if (!spec) throw ConfigError("unknown key " + where_of(name, value, dotted));
       spec->read(cfg, value, where_of(name, value, dotted));

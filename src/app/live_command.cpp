@@ -3,11 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <chrono>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -16,6 +18,7 @@
 #include "app/highlight_actions.hpp"
 #include "app/live_cluster.hpp"
 #include "app/live_session.hpp"
+#include "discovery/channel_discovery.hpp"
 #include "live/twitch_resolver.hpp"
 #include "live/url.hpp"
 #include "server/alert_server.hpp"
@@ -44,12 +47,36 @@ void attach_server(LiveSession& session, AlertServer& server) {
   };
 }
 
+// --top: the [discovery] settings with the flags over them, checked.
+DiscoveryOptions discovery_options(const AppConfig& cfg, const LiveOptions& opt) {
+  DiscoveryOptions d = cfg.discovery;
+  if (const char* secret = std::getenv("HYPED_TWITCH_CLIENT_SECRET"); secret && *secret) d.client_secret = secret;
+  if (opt.discovery_interval_s) {
+    if (!(*opt.discovery_interval_s >= 1 && *opt.discovery_interval_s <= 86400))
+      throw ConfigError("--discovery-interval must be a number of seconds in [1, 86400]");
+    d.interval_s = *opt.discovery_interval_s;
+  }
+  if (!opt.ca_file.empty()) d.ca_file = opt.ca_file;
+  if (opt.top > 1000) throw ConfigError("--top: at most 1000 channels");
+  if (opt.min_viewers < 0) throw ConfigError("--min-viewers must not be negative");
+  if (d.client_id.empty()) throw ConfigError("--top needs the app's client id: [discovery] client_id in the config");
+  if (d.client_secret.empty()) throw ConfigError("--top needs the app's client secret in $HYPED_TWITCH_CLIENT_SECRET");
+  if (!opt.chat_channel.empty()) throw ConfigError("--chat-channel goes with one named stream, not --top");
+  if (opt.exit_when_offline) throw ConfigError("--exit-when-offline goes with named channels: --top follows who is live");
+  return d;
+}
+
 }  // namespace
 
 int run_live(const LiveOptions& opt) {
   AppConfig cfg = opt.config.empty() ? default_config() : load_config(opt.config);
-  if (opt.cluster.empty() && opt.channels.empty() && opt.urls.empty())
-    throw ConfigError("give a Twitch CHANNEL or --url M3U8 (or --cluster nats://HOST:PORT)");
+  const bool top = opt.top > 0;
+  if (opt.cluster.empty() && opt.channels.empty() && opt.urls.empty() && !top)
+    throw ConfigError("give a Twitch CHANNEL, --url M3U8 or --top N (or --cluster nats://HOST:PORT)");
+  if (top && !opt.cluster.empty())
+    throw ConfigError("--top and --cluster do not go together: a cluster follows the channels added with `hyped cluster add`");
+  std::optional<DiscoveryOptions> discovery_opt;
+  if (top) discovery_opt = discovery_options(cfg, opt);
   LiveSessionOptions so;
   so.detector = cfg.detector;
   if (opt.per_hour) so.detector.target_per_hour = *opt.per_hour;
@@ -71,7 +98,7 @@ int run_live(const LiveOptions& opt) {
         return false;
       }
     });
-    if (!followed) spdlog::warn("config: [channel.{}] names no channel being followed", name);
+    if (!followed && !top) spdlog::warn("config: [channel.{}] names no channel being followed", name);
     so.target_per_hour[key] = n;
   }
   so.record_dir = opt.record_dir;
@@ -82,6 +109,7 @@ int run_live(const LiveOptions& opt) {
   so.exit_when_offline = opt.exit_when_offline;
   so.offline_poll_s = opt.offline_poll_s;
   so.ingest_threads = opt.ingest_threads;
+  so.wait_for_channels = top;  // discovery adds and removes them
   try {
     so.backend = parse_backend_kind(opt.backend);
   } catch (const std::invalid_argument& e) {
@@ -117,17 +145,14 @@ int run_live(const LiveOptions& opt) {
   session.on_broadcast = [](const std::string& channel, bool live, std::chrono::system_clock::time_point when) {
     print_line(broadcast_message(channel, live, when));
   };
-  // Chat (Twitch IRC): each Twitch channel's own chat, or --chat-channel for the one stream followed.
-  std::vector<std::pair<std::string, std::string>> chat_to_stream;
-  if (!opt.no_chat && !opt.chat_channel.empty()) {
-    if (opt.channels.size() + opt.urls.size() != 1) throw ConfigError("--chat-channel goes with exactly one stream");
-    chat_to_stream.emplace_back(opt.chat_channel, opt.channels.empty() ? opt.urls[0] : normalize_twitch_login(opt.channels[0]));
-  } else if (!opt.no_chat) {
-    for (const std::string& c : opt.channels) chat_to_stream.emplace_back(c, normalize_twitch_login(c));
-  }
-  std::unique_ptr<TwitchChatClient> chat;
-  if (!chat_to_stream.empty()) {
-    chat = make_live_chat(cfg, chat_to_stream, [&session](const std::string& stream, auto when, float weight) {
+  // Chat (Twitch IRC): each Twitch channel's own chat, or --chat-channel for the one stream followed;
+  // joined and parted with the followed set.
+  if (!opt.chat_channel.empty() && opt.channels.size() + opt.urls.size() != 1)
+    throw ConfigError("--chat-channel goes with exactly one stream");
+  const std::set<std::string> url_streams(opt.urls.begin(), opt.urls.end());
+  std::unique_ptr<LiveChat> chat;
+  if (!opt.no_chat && (top || !opt.channels.empty() || !opt.chat_channel.empty())) {
+    chat = std::make_unique<LiveChat>(cfg, [&session](const std::string& stream, auto when, float weight) {
       session.add_chat_at(stream, when, weight);
     });
     // Chat starts with the first audio hop: a stream that cannot be followed ends with its one error line.
@@ -138,8 +163,50 @@ int run_live(const LiveOptions& opt) {
       if (next) next(ch, t, f);
     };
   }
+  std::unique_ptr<ChannelDiscovery> discovery;
+  session.on_channel = [&](const std::string& name, bool followed) {
+    if (server) server->set_followed(name, followed);
+    if (chat) {
+      const std::string chat_name = !opt.chat_channel.empty() ? opt.chat_channel : (url_streams.count(name) ? "" : name);
+      if (followed && !chat_name.empty()) chat->follow(chat_name, name);
+      if (!followed) chat->unfollow(name);
+    }
+    // A channel whose following ended on its own may be listed, and followed, again.
+    if (!followed && discovery) discovery->forget(name);
+  };
+  std::mutex fatal_mutex;
+  std::string fatal;
+  if (top) {
+    TopRequest req;
+    req.count = opt.top;
+    req.game = opt.game;
+    req.language = opt.language;
+    req.min_viewers = opt.min_viewers;
+    discovery = std::make_unique<ChannelDiscovery>(*discovery_opt, req);
+    discovery->on_join = [&session](const std::string& login) {
+      try {
+        session.add_twitch_channel(login);
+      } catch (const std::invalid_argument& e) {
+        spdlog::warn("discovery: not following '{}': {}", login, e.what());
+      }
+    };
+    discovery->on_leave = [&session](const std::string& login) { session.remove_channel(login); };
+    discovery->on_status = [&server](const DiscoveryStatus& st) {
+      if (server) server->set_discovery(st);
+    };
+    discovery->on_fatal = [&session, &fatal_mutex, &fatal](const std::string& error) {
+      {
+        std::lock_guard lock(fatal_mutex);
+        fatal = error;
+      }
+      session.stop();
+    };
+    discovery->list_now();  // refused credentials or an unknown game: one line, exit 1, before anything runs
+    discovery->start();
+  }
   const auto started = std::chrono::steady_clock::now();
   const std::vector<LiveChannelReport> reports = session.run();
+  if (discovery) discovery->stop();
   if (chat) chat->stop();
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::string first_error;
@@ -148,7 +215,7 @@ int run_live(const LiveOptions& opt) {
                  "{} retries, {} stalls; {} requests over {} connections",
                  r.channel, r.audio_s, r.segments, r.highlights, r.gaps, r.gap_s, r.ad_segments, r.ad_s, r.retries,
                  r.stalls, r.requests, r.connections);
-    if (!r.error.empty() && first_error.empty())
+    if (!r.error.empty() && first_error.empty() && !top)  // discovery's channels come and go
       first_error = reports.size() > 1 ? "[" + r.channel + "] " + r.error : r.error;
   }
   if (session.dropped_chunks() > 0)
@@ -156,6 +223,10 @@ int run_live(const LiveOptions& opt) {
   spdlog::info("followed {} stream(s) for {:.0f} s", reports.size(), wall_s);
   actions.finish();
   if (server) server->finish("stream ended");
+  {
+    std::lock_guard lock(fatal_mutex);
+    if (!fatal.empty()) throw std::runtime_error(fatal);
+  }
   if (!first_error.empty()) throw std::runtime_error(first_error);
   return 0;
 }

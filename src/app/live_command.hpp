@@ -27,6 +27,13 @@ struct LiveOptions {
   bool dry_run_actions = false;  // log the [actions] each highlight would take
   std::string cluster;    // nats://HOST:PORT: run as a worker of that cluster (live_cluster.hpp)
   std::string worker_id;  // empty: HOSTNAME-PID
+  // Discovery: follow the top `top` live channels (by viewers; of a game, in a language, with at least
+  // min_viewers), listed through Helix again every discovery_interval_s ([discovery] interval_s).
+  int top = 0;
+  std::string game;      // a name or an id
+  std::string language;  // ISO 639-1, e.g. "en"
+  long long min_viewers = 0;
+  std::optional<double> discovery_interval_s;
 };
 
 // Returns the process exit code; throws on failures (ConfigError → 2, anything else → 1).

@@ -28,6 +28,7 @@
 #include <optional>
 #include <random>
 #include <thread>
+#include <utility>
 
 #include "app/multi_stream_detector.hpp"
 #include "app/wav_recorder.hpp"
@@ -99,6 +100,7 @@ class ChannelDetector {
     detector_ = &detector;
     stream_ = stream;
   }
+  int stream_index() const { return stream_; }
 
   void push(const AudioChunk& c) {
     const double rate = p_.sample_rate_hz;
@@ -228,43 +230,72 @@ std::string utc_stamp() {
 
 struct LiveSession::Impl {
   struct Channel {
+    int id = 0;  // never reused: audio and chat of a channel that left cannot reach the next one
     std::string name;
     std::string url;  // empty for Twitch channels until resolved
     bool twitch = false;
+    std::atomic<bool> leaving{false};  // remove_channel(): its following ends
     std::unique_ptr<HttpClient> api;  // Twitch GQL/usher client (token renewals)
     std::unique_ptr<HlsFollower> follower;
-    LiveChannelReport report;
     LiveChannelReport earlier;  // the figures of its broadcasts so far
     std::optional<asio::steady_timer> wait_timer;  // while it is offline
-    asio::io_context* io = nullptr;  // the ingest thread's context it is followed on
-    std::vector<float> staging;
+    int thread = 0;  // the ingest thread it is followed on (0: run()'s own)
+    asio::io_context* io = nullptr;
+  };
+  // What the detector thread is told of the followed set, in order.
+  struct Command {
+    bool add = true;  // else: remove
+    int id = 0;
+    std::string name;
+  };
+  struct Record {
+    LiveChannelReport report;
+    bool ended = false;  // its following finished (a report is in)
   };
 
   // First: destroyed last, after every socket and timer that belongs to it (coroutines a stop left
   // suspended are destroyed with it; their frames own only their locals).
   asio::io_context ioc{1};  // signals, the stop's grace timer, and the first share of the streams
   std::vector<std::unique_ptr<asio::io_context>> ingest;  // one more per further ingest thread
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;  // until the session ends
   LiveSessionOptions opt;
-  std::vector<std::unique_ptr<Channel>> channels;
-  std::map<std::string, int> index;  // read-only once run() starts
-  std::vector<std::unique_ptr<ChannelDetector>> detectors;
-  std::unique_ptr<MultiStreamDetector> detector;  // every channel's stream, one backend; before `detectors` dies
   std::function<void(const LiveHighlight&)>* on_highlight = nullptr;
   std::function<void(const std::string&, double, const HopFeatures&)>* on_hop = nullptr;
   std::function<void(const std::string&, bool, std::chrono::system_clock::time_point)>* on_broadcast = nullptr;
+  std::function<void(const std::string&, bool)>* on_channel = nullptr;
+
+  // The followed set, shared by the adding threads, the ingest threads and the detector thread.
+  mutable std::mutex mu;
+  std::map<int, std::shared_ptr<Channel>> channels;  // being followed or finishing, by id
+  std::map<std::string, int> names;                  // followed now: name → id
+  std::map<int, Record> records;                     // every channel ever added, by id (= order added)
+  std::vector<Command> commands;                     // for the detector thread
+  std::vector<int> load;                             // channels per ingest thread
+  int next_id = 0;
+  bool started = false;  // run() has started ingest: new channels start at once
+  bool ended = false;    // the session is over: nothing more is added
+
+  // The detector thread's own.
+  std::map<int, std::unique_ptr<ChannelDetector>> detectors;  // by channel id
+  std::unique_ptr<MultiStreamDetector> detector;  // every channel's stream, one backend
+  std::string stamp;  // of recordings
+  std::vector<Command> deferred;  // removals whose last audio may still be queued
 
   moodycamel::BlockingConcurrentQueue<AudioChunk> audio;
   moodycamel::ConcurrentQueue<ChatEvent> chat;
-  std::size_t capacity = 64;
+  std::atomic<std::size_t> capacity{64};
   std::atomic<long long> dropped{0};
   std::atomic<bool> ingest_done{false};
-  std::atomic<int> active{0};       // channels still being followed, over every ingest thread
+  std::atomic<int> active{0};  // channels still being followed, over every ingest thread
   std::atomic<bool> stopping{false};
 
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> grace;
+  std::shared_ptr<TlsTrust> trust;
 
   explicit Impl(LiveSessionOptions o) : opt(std::move(o)) {}
+
+  bool done_with(const Channel& ch) const { return stopping || ch.leaving; }
 
   void enqueue(int channel, const LiveAudio& a) {
     const int hop = opt.detector.hop_len();
@@ -278,7 +309,7 @@ struct LiveSession::Impl {
       c.stream_s = a.stream_s + static_cast<double>(off) / rate;
       c.wall_s = a.wall_s + static_cast<double>(off) / rate;
       // Bounded: a detector that falls behind loses the oldest audio, not the newest.
-      if (audio.size_approx() >= capacity) {
+      if (audio.size_approx() >= capacity.load()) {
         AudioChunk old;
         if (audio.try_dequeue(old)) {
           if (dropped.fetch_add(1) % 100 == 0)
@@ -289,12 +320,12 @@ struct LiveSession::Impl {
     }
   }
 
-  // Sleeps s seconds on the channel's timer, which stop_all() cancels; false when stopping.
+  // Sleeps s seconds on the channel's timer, which stopping or removing it cancels; false then.
   asio::awaitable<bool> wait_offline(Channel& ch, double s) {
     ch.wait_timer.emplace(*ch.io);
     ch.wait_timer->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s)));
     co_await ch.wait_timer->async_wait(asio::as_tuple(asio::use_awaitable));
-    co_return !stopping;
+    co_return !done_with(ch);
   }
 
   void broadcast(const Channel& ch, bool live) {
@@ -303,7 +334,7 @@ struct LiveSession::Impl {
 
   // A Twitch channel: waits while it is offline, follows each broadcast, and waits again when it ends
   // (unless exit_when_offline). An HLS URL: followed once.
-  asio::awaitable<std::string> follow_broadcasts(Channel& ch, int idx, std::shared_ptr<TlsTrust> trust) {
+  asio::awaitable<std::string> follow_broadcasts(Channel& ch, std::shared_ptr<TlsTrust> trust) {
     TwitchOptions tw;
     if (!opt.gql_url.empty()) tw.gql_url = opt.gql_url;
     if (!opt.usher_url.empty()) tw.usher_url = opt.usher_url;
@@ -313,9 +344,9 @@ struct LiveSession::Impl {
     fo.sample_rate_hz = opt.detector.sample_rate_hz;
     if (!ch.twitch) {
       fo.url = ch.url;
-      if (stopping) co_return std::string();
+      if (done_with(ch)) co_return std::string();
       ch.follower = std::make_unique<HlsFollower>(ch.io->get_executor(), trust, fo);
-      ch.follower->on_audio = [this, idx](const LiveAudio& a) { enqueue(idx, a); };
+      ch.follower->on_audio = [this, id = ch.id](const LiveAudio& a) { enqueue(id, a); };
       co_return co_await ch.follower->run();
     }
     ch.api = std::make_unique<HttpClient>(ch.io->get_executor(), trust);
@@ -324,7 +355,7 @@ struct LiveSession::Impl {
     std::mt19937 rng{std::random_device{}()};
     int unanswered = 0;  // Twitch's failures to answer in a row
     std::chrono::steady_clock::time_point unanswered_since;
-    for (int broadcasts = 0; !stopping;) {
+    for (int broadcasts = 0; !done_with(ch);) {
       TwitchStream s;
       std::optional<std::string> offline;      // why usher has no playlist (no co_await inside a handler)
       std::optional<std::string> unavailable;  // why Twitch did not answer
@@ -381,9 +412,10 @@ struct LiveSession::Impl {
       };
       if (ch.follower) accumulate(ch);
       ch.follower = std::make_unique<HlsFollower>(ch.io->get_executor(), trust, fo);
-      ch.follower->on_audio = [this, idx](const LiveAudio& a) { enqueue(idx, a); };
-      std::string error = co_await ch.follower->run();
-      if (stopping) break;
+      ch.follower->on_audio = [this, id = ch.id](const LiveAudio& a) { enqueue(id, a); };
+      std::string error;
+      error = co_await ch.follower->run();
+      if (done_with(ch)) break;
       broadcast(ch, false);
       if (opt.exit_when_offline) co_return error;
       if (!error.empty()) spdlog::warn("[{}] {}; asking Twitch whether it is still live", ch.name, error);
@@ -411,35 +443,62 @@ struct LiveSession::Impl {
     r.stalls += s.stalls;
   }
 
-  asio::awaitable<void> follow(int idx, std::shared_ptr<TlsTrust> trust) {
-    Channel& ch = *channels[static_cast<std::size_t>(idx)];
+  asio::awaitable<void> follow(std::shared_ptr<Channel> chp) {
+    Channel& ch = *chp;
     std::string error;
     try {
-      error = co_await follow_broadcasts(ch, idx, std::move(trust));
+      error = co_await follow_broadcasts(ch, trust);
     } catch (const std::exception& e) {
       error = e.what();
     }
     if (ch.follower) accumulate(ch);
+    // Its sockets and timers go on the thread they belong to.
     ch.follower.reset();
-    ch.report = ch.earlier;
-    ch.report.channel = ch.name;
-    ch.report.error = error;
-    if (!error.empty() && channels.size() > 1) spdlog::error("[{}] {}", ch.name, error);
-    if (active.fetch_sub(1) == 1)
-      asio::post(ioc, [this] {
-        if (signals) signals->cancel();
-        if (grace) grace->cancel();
-      });
+    ch.api.reset();
+    ch.wait_timer.reset();
+    {
+      std::lock_guard lock(mu);
+      if (!error.empty() && (opt.wait_for_channels || records.size() > 1)) spdlog::error("[{}] {}", ch.name, error);
+      Record& r = records[ch.id];
+      const long long highlights = r.report.highlights;
+      r.report = ch.earlier;
+      r.report.channel = ch.name;
+      r.report.error = error;
+      r.report.highlights = highlights;
+      r.ended = true;
+      if (const auto it = names.find(ch.name); it != names.end() && it->second == ch.id) names.erase(it);
+      --load[static_cast<std::size_t>(ch.thread)];
+      channels.erase(ch.id);
+      // The detector sends its last highlight and frees its state.
+      commands.push_back({false, ch.id, ch.name});
+      capacity = opt.queue_chunks > 0 ? opt.queue_chunks : 64 * std::max<std::size_t>(1, names.size());
+    }
+    if (active.fetch_sub(1) == 1 && (!opt.wait_for_channels || stopping)) asio::post(ioc, [this] { end(); });
+  }
+
+  // On the main context: nothing is followed any more, or the stop's grace is over.
+  void end() {
+    {
+      std::lock_guard lock(mu);
+      ended = true;
+    }
+    guards.clear();
+    if (signals) signals->cancel();
+    if (grace) grace->cancel();
   }
 
   // On the main context. Each channel is stopped on its own ingest thread, where its objects live.
   void stop_all() {
     if (stopping.exchange(true)) return;
-    for (auto& ch : channels)
-      asio::post(*ch->io, [c = ch.get()] {
-        if (c->follower) c->follower->stop();
-        if (c->wait_timer) c->wait_timer->cancel();
-      });
+    {
+      std::lock_guard lock(mu);
+      for (const auto& [id, ch] : channels)
+        asio::post(*ch->io, [c = ch] {
+          if (c->follower) c->follower->stop();
+          if (c->wait_timer) c->wait_timer->cancel();
+        });
+    }
+    if (active.load() == 0) end();
     // Requests in flight end by their own deadlines; do not wait that long for them.
     grace.emplace(ioc, std::chrono::seconds(2));
     grace->async_wait([this](boost::system::error_code ec) {
@@ -449,25 +508,154 @@ struct LiveSession::Impl {
     });
   }
 
+  // Under `mu`, once run() has started ingest: on the ingest thread with the fewest channels.
+  void start_locked(const std::shared_ptr<Channel>& ch) {
+    ch->thread = static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
+    ++load[static_cast<std::size_t>(ch->thread)];
+    ch->io = ch->thread == 0 ? &ioc : ingest[static_cast<std::size_t>(ch->thread - 1)].get();
+    ++active;
+    asio::co_spawn(*ch->io, follow(ch), asio::detached);
+  }
+
+  bool add(std::shared_ptr<Channel> ch) {
+    bool now = false;
+    {
+      std::lock_guard lock(mu);
+      if (ended) throw std::logic_error("the live session is over: no channel can be added");
+      if (names.count(ch->name)) return false;
+      ch->id = next_id++;
+      names[ch->name] = ch->id;
+      channels[ch->id] = ch;
+      records[ch->id].report.channel = ch->name;
+      commands.push_back({true, ch->id, ch->name});  // before its first audio
+      capacity = opt.queue_chunks > 0 ? opt.queue_chunks : 64 * std::max<std::size_t>(1, names.size());
+      now = started;
+      if (started) start_locked(ch);
+    }
+    spdlog::info("[{}] following", ch->name);
+    if (now && on_channel && *on_channel) (*on_channel)(ch->name, true);
+    return true;
+  }
+
+  bool remove(const std::string& name) {
+    std::lock_guard lock(mu);
+    const auto it = names.find(name);
+    if (it == names.end()) return false;
+    const int id = it->second;
+    names.erase(it);
+    spdlog::info("[{}] leaving", name);
+    const std::shared_ptr<Channel> ch = channels.at(id);
+    ch->leaving = true;
+    if (!started) {  // never followed: nothing to flush
+      channels.erase(id);
+      records.erase(id);
+      std::erase_if(commands, [id](const Command& c) { return c.id == id; });
+      return true;
+    }
+    asio::post(*ch->io, [ch] {
+      if (ch->follower) ch->follower->stop();
+      if (ch->wait_timer) ch->wait_timer->cancel();
+    });
+    return true;
+  }
+
+  std::vector<Command> take_commands() {
+    std::lock_guard lock(mu);
+    return std::exchange(commands, {});
+  }
+
+  // Detector thread.
+  void add_detector(const Command& c) {
+    const DetectorParams& p = opt.detector;
+    std::unique_ptr<WavRecorder> rec;
+    std::string chat_path;
+    if (!opt.record_dir.empty()) {
+      const auto stem = std::filesystem::path(opt.record_dir) / (safe_file_name(c.name) + "-" + stamp);
+      rec = std::make_unique<WavRecorder>(stem.string() + ".wav", p.sample_rate_hz);
+      chat_path = stem.string() + ".jsonl";
+      spdlog::info("[{}] recording decoded audio to {}", c.name, rec->path());
+    }
+    auto det = std::make_unique<ChannelDetector>(c.name, p, std::move(rec), std::move(chat_path));
+    det->on_highlight = on_highlight;
+    det->on_hop = on_hop;
+    if (const auto it = opt.target_per_hour.find(c.name); it != opt.target_per_hour.end())
+      det->set_target_per_hour(it->second);
+    det->attach(*detector, detector->add_stream(det->stream()));
+    detectors[c.id] = std::move(det);
+  }
+
+  // Detector thread: the channel's last hops scored, its last highlight sent, its state freed.
+  void remove_detector(const Command& c) {
+    const auto it = detectors.find(c.id);
+    if (it == detectors.end()) return;
+    detector->remove_stream(it->second->stream_index());
+    const long long highlights = it->second->highlights;
+    detectors.erase(it);
+    bool followed_again = false;  // the name was added again while this one finished
+    {
+      std::lock_guard lock(mu);
+      records[c.id].report.highlights = highlights;
+      followed_again = names.count(c.name) > 0;
+    }
+    if (!followed_again && on_channel && *on_channel) (*on_channel)(c.name, false);
+  }
+
   void detect_loop() {
     std::vector<AudioChunk> batch(64);
+    std::vector<ChatEvent> chats;
     ChatEvent ev;
     for (;;) {
-      const std::size_t n = audio.wait_dequeue_bulk_timed(batch.begin(), batch.size(), std::chrono::milliseconds(50));
-      while (chat.try_dequeue(ev)) detectors[static_cast<std::size_t>(ev.channel)]->add_chat(ev.t, ev.wall, ev.weight);
-      for (std::size_t i = 0; i < n; ++i) detectors[static_cast<std::size_t>(batch[i].channel)]->push(batch[i]);
+      std::size_t n = audio.wait_dequeue_bulk_timed(batch.begin(), 64, std::chrono::milliseconds(50));
+      chats.clear();
+      while (chat.try_dequeue(ev)) chats.push_back(ev);
+      // Taken after the audio and chat: a channel's addition is queued before its first chunk or message.
+      std::vector<Command> cmds = std::exchange(deferred, {});
+      for (Command& c : take_commands()) cmds.push_back(std::move(c));
+      const bool removing = std::any_of(cmds.begin(), cmds.end(), [](const Command& c) { return !c.add; });
+      if (removing) {
+        // A leaving channel's last audio was queued before its removal: take all that is queued.
+        batch.resize(n);
+        AudioChunk more[64];
+        while (const std::size_t m = audio.try_dequeue_bulk(more, 64))
+          for (std::size_t i = 0; i < m; ++i) batch.push_back(std::move(more[i]));
+        n = batch.size();
+        // Additions behind that audio; removals now are left for the next round, their audio may follow.
+        for (Command& c : take_commands()) (c.add ? cmds : deferred).push_back(std::move(c));
+      }
+      for (const Command& c : cmds)
+        if (c.add) add_detector(c);
+      for (const ChatEvent& e : chats)
+        if (const auto it = detectors.find(e.channel); it != detectors.end()) it->second->add_chat(e.t, e.wall, e.weight);
+      for (std::size_t i = 0; i < n; ++i)
+        if (const auto it = detectors.find(batch[i].channel); it != detectors.end()) it->second->push(batch[i]);
       // One tick serves every channel with whole hop blocks waiting.
       if (n > 0) detector->process();
-      if (n == 0 && ingest_done.load() && audio.size_approx() == 0) break;
+      for (const Command& c : cmds)
+        if (!c.add) remove_detector(c);
+      if (batch.size() < 64) batch.resize(64);
+      if (n == 0 && deferred.empty() && ingest_done.load() && audio.size_approx() == 0) break;
+    }
+    for (const Command& c : take_commands()) {
+      if (c.add) add_detector(c);
+      else remove_detector(c);
     }
     detector->finish();  // the last whole hops, and revisions still waiting for their peak
+    for (const auto& [id, det] : detectors) {
+      std::lock_guard lock(mu);
+      records[id].report.highlights = det->highlights;
+    }
   }
 
   void push_chat(const std::string& channel, double t, bool wall, float weight) {
-    const auto it = index.find(channel);
-    if (it == index.end()) return;
+    int id = 0;
+    {
+      std::lock_guard lock(mu);
+      const auto it = names.find(channel);
+      if (it == names.end()) return;
+      id = it->second;
+    }
     if (chat.size_approx() > 1000000) return;  // bounded: nobody is draining
-    chat.enqueue({it->second, t, wall, weight});
+    chat.enqueue({id, t, wall, weight});
   }
 };
 
@@ -478,21 +666,35 @@ LiveSession::LiveSession(LiveSessionOptions opt) : impl_(std::make_unique<Impl>(
 
 LiveSession::~LiveSession() = default;
 
-void LiveSession::add_twitch_channel(const std::string& login) {
-  auto ch = std::make_unique<Impl::Channel>();
+bool LiveSession::add_twitch_channel(const std::string& login) {
+  auto ch = std::make_shared<Impl::Channel>();
   ch->name = normalize_twitch_login(login);
   ch->twitch = true;
-  impl_->index[ch->name] = static_cast<int>(impl_->channels.size());
-  impl_->channels.push_back(std::move(ch));
+  return impl_->add(std::move(ch));
 }
 
-void LiveSession::add_url(const std::string& name, const std::string& url) {
+bool LiveSession::add_url(const std::string& name, const std::string& url) {
   if (!parse_url(url)) throw std::invalid_argument("not an http(s) URL: '" + url + "'");
-  auto ch = std::make_unique<Impl::Channel>();
+  auto ch = std::make_shared<Impl::Channel>();
   ch->name = name;
   ch->url = url;
-  impl_->index[ch->name] = static_cast<int>(impl_->channels.size());
-  impl_->channels.push_back(std::move(ch));
+  return impl_->add(std::move(ch));
+}
+
+bool LiveSession::remove_channel(const std::string& name) {
+  if (impl_->remove(name)) return true;
+  try {  // a login in another case, or with its URL
+    return impl_->remove(normalize_twitch_login(name));
+  } catch (const std::invalid_argument&) {
+    return false;
+  }
+}
+
+std::vector<std::string> LiveSession::channels() const {
+  std::lock_guard lock(impl_->mu);
+  std::vector<std::string> out;
+  for (const auto& [name, id] : impl_->names) out.push_back(name);
+  return out;
 }
 
 void LiveSession::add_chat(const std::string& channel, double t_s, float weight) {
@@ -511,39 +713,28 @@ long long LiveSession::dropped_chunks() const { return impl_->dropped.load(); }
 
 std::vector<LiveChannelReport> LiveSession::run() {
   Impl& s = *impl_;
-  if (s.channels.empty()) throw std::invalid_argument("no channel or URL to follow");
+  std::vector<std::string> initial;
+  {
+    std::lock_guard lock(s.mu);
+    for (const auto& [id, ch] : s.channels) initial.push_back(ch->name);
+  }
+  if (initial.empty() && !s.opt.wait_for_channels) throw std::invalid_argument("no channel or URL to follow");
   const DetectorParams& p = s.opt.detector;
   validate(p);
-  s.capacity = s.opt.queue_chunks > 0 ? s.opt.queue_chunks : 64 * s.channels.size();
-  const std::string stamp = utc_stamp();
+  s.stamp = utc_stamp();
   if (!s.opt.record_dir.empty()) std::filesystem::create_directories(s.opt.record_dir);
-  for (const auto& ch : s.channels) {
-    std::unique_ptr<WavRecorder> rec;
-    std::string chat_path;
-    if (!s.opt.record_dir.empty()) {
-      const auto stem = std::filesystem::path(s.opt.record_dir) / (safe_file_name(ch->name) + "-" + stamp);
-      rec = std::make_unique<WavRecorder>(stem.string() + ".wav", p.sample_rate_hz);
-      chat_path = stem.string() + ".jsonl";
-      spdlog::info("[{}] recording decoded audio to {}", ch->name, rec->path());
-    }
-    auto det = std::make_unique<ChannelDetector>(ch->name, p, std::move(rec), std::move(chat_path));
-    det->on_highlight = &on_highlight;
-    det->on_hop = &on_hop;
-    if (const auto it = s.opt.target_per_hour.find(ch->name); it != s.opt.target_per_hour.end())
-      det->set_target_per_hour(it->second);
-    s.detectors.push_back(std::move(det));
-  }
-  std::vector<MultiStreamDetector::Stream> streams;
-  for (const auto& det : s.detectors) streams.push_back(det->stream());
   s.detector = std::make_unique<MultiStreamDetector>(
-      p, make_backend(s.opt.backend, p, static_cast<int>(s.channels.size())), std::move(streams));
-  for (std::size_t i = 0; i < s.detectors.size(); ++i) s.detectors[i]->attach(*s.detector, static_cast<int>(i));
+      p, make_backend(s.opt.backend, p, std::max(1, static_cast<int>(initial.size()))),
+      std::vector<MultiStreamDetector::Stream>{});
   s.detector->on_tick = [this](double ms) {
     if (on_tick) on_tick(ms);
   };
   if (on_backend) on_backend(s.detector->backend().name());
+  s.on_highlight = &on_highlight;
+  s.on_hop = &on_hop;
   s.on_broadcast = &on_broadcast;
-  const auto trust = make_tls_trust(s.opt.ca_file);
+  s.on_channel = &on_channel;
+  s.trust = make_tls_trust(s.opt.ca_file);
   if (s.opt.handle_signals) {
     s.signals.emplace(s.ioc, SIGINT, SIGTERM);
     s.signals->async_wait([&s](boost::system::error_code ec, int sig) {
@@ -553,18 +744,22 @@ std::vector<LiveChannelReport> LiveSession::run() {
     });
   }
   // Ingest on several threads, each with its own context: a stream's playlist, HTTP, demuxing, decoding
-  // and resampling stay on one thread, and the streams are dealt out evenly.
-  const int n_channels = static_cast<int>(s.channels.size());
+  // and resampling stay on one thread, and each new stream goes to the thread with the fewest.
   int threads = s.opt.ingest_threads;
   if (threads <= 0) threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 2);
-  threads = std::clamp(threads, 1, n_channels);
+  if (!s.opt.wait_for_channels) threads = std::clamp(threads, 1, static_cast<int>(initial.size()));
   for (int t = 1; t < threads; ++t) s.ingest.push_back(std::make_unique<asio::io_context>(1));
-  for (int i = 0; i < n_channels; ++i)
-    s.channels[static_cast<std::size_t>(i)]->io = i % threads == 0 ? &s.ioc : s.ingest[static_cast<std::size_t>(i % threads - 1)].get();
-  if (threads > 1) spdlog::info("{} streams over {} ingest threads", n_channels, threads);
-  s.active = n_channels;
-  for (int i = 0; i < n_channels; ++i)
-    asio::co_spawn(*s.channels[static_cast<std::size_t>(i)]->io, s.follow(i, trust), asio::detached);
+  s.guards.push_back(asio::make_work_guard(s.ioc));
+  for (auto& io : s.ingest) s.guards.push_back(asio::make_work_guard(*io));
+  if (threads > 1) spdlog::info("{} streams over {} ingest threads", initial.size(), threads);
+  {
+    std::lock_guard lock(s.mu);
+    s.load.assign(static_cast<std::size_t>(threads), 0);
+    s.started = true;
+    for (const auto& [id, ch] : s.channels) s.start_locked(ch);
+  }
+  if (on_channel)
+    for (const std::string& name : initial) on_channel(name, true);
   std::thread detector([&s] { s.detect_loop(); });
   std::vector<std::thread> ingest_threads;
   std::mutex failure_mutex;
@@ -584,6 +779,11 @@ std::vector<LiveChannelReport> LiveSession::run() {
     std::lock_guard lock(failure_mutex);
     if (!failure) failure = std::current_exception();
   }
+  {
+    std::lock_guard lock(s.mu);
+    s.ended = true;
+  }
+  s.guards.clear();
   if (failure)  // one thread failed: the others stop too
     for (auto& io : s.ingest) io->stop();
   for (std::thread& t : ingest_threads) t.join();
@@ -591,13 +791,10 @@ std::vector<LiveChannelReport> LiveSession::run() {
   detector.join();
   if (failure) std::rethrow_exception(failure);
   std::vector<LiveChannelReport> reports;
-  for (std::size_t i = 0; i < s.channels.size(); ++i) {
-    LiveChannelReport r = s.channels[i]->report;
-    if (r.channel.empty()) {
-      r.channel = s.channels[i]->name;
-      if (!s.stopping) r.error = "stopped before it finished";
-    }
-    r.highlights = s.detectors[i]->highlights;
+  std::lock_guard lock(s.mu);
+  for (auto& [id, rec] : s.records) {
+    LiveChannelReport r = rec.report;
+    if (!rec.ended && !s.stopping) r.error = "stopped before it finished";
     reports.push_back(std::move(r));
   }
   return reports;

@@ -4,6 +4,11 @@
 // thread that runs every channel through one MultiStreamDetector (running z-scores, trailing chat box;
 // on CUDA, all channels in one launch per tick) and calls on_highlight. Chat and alert outputs attach here:
 // add_chat() from any thread, on_highlight / on_hop on the detector thread.
+//
+// The followed set may change while run() runs: add_twitch_channel, add_url and remove_channel are the
+// whole API for that, safe from any thread (`hyped live --top` discovery and a cluster worker's channel
+// leases call them from their own threads). A channel that leaves stops its ingest, has its last whole
+// hops scored and its last highlight sent, and frees its state and backend channel for the next.
 #pragma once
 
 #include <chrono>
@@ -45,6 +50,9 @@ struct LiveSessionOptions {
   // Threads that fetch and decode the streams, each with its own Asio context; 0: the cores less two
   // (the detector's and the alert server's), at least one.
   int ingest_threads = 0;
+  // run() goes on with no channel followed, until stop(): for sessions whose channels are added while it
+  // runs. Otherwise it returns once every channel it followed has ended (and refuses to start empty).
+  bool wait_for_channels = false;
 };
 
 struct LiveChannelReport {
@@ -60,9 +68,17 @@ class LiveSession {
   explicit LiveSession(LiveSessionOptions opt);
   ~LiveSession();
 
-  // Before run(): a Twitch channel (resolved through GQL and usher) or an HLS URL under a name.
-  void add_twitch_channel(const std::string& login);
-  void add_url(const std::string& name, const std::string& url);
+  // Any thread, before or during run(): follow a Twitch channel (resolved through GQL and usher; the
+  // name is its normalized login) or an HLS URL under a name. False when that name is followed already.
+  // Throws std::invalid_argument on an impossible login or URL.
+  bool add_twitch_channel(const std::string& login);
+  bool add_url(const std::string& name, const std::string& url);
+  // Any thread: stop following `name` (a login as given to add_twitch_channel, or a URL's name). Its
+  // ingest stops at once; on the detector thread its last hops are scored, its last highlight goes to
+  // on_highlight, then on_channel(name, false); its state is freed. False when it is not followed.
+  bool remove_channel(const std::string& name);
+  // Any thread: the names followed now.
+  std::vector<std::string> channels() const;
 
   // Detector thread. Set before run().
   std::function<void(const LiveHighlight&)> on_highlight;
@@ -72,6 +88,10 @@ class LiveSession {
   // Ingest thread: a Twitch channel's broadcast started (live = true; stream times restart at 0) or
   // ended (live = false), at `when`.
   std::function<void(const std::string& channel, bool live, std::chrono::system_clock::time_point when)> on_broadcast;
+  // A channel joined the followed set (called by run() for those added before it, then by the adding
+  // thread) or left it (detector thread, after its last highlight: removed, or its following ended).
+  // Where chat and the alert server learn of the set. Set before run().
+  std::function<void(const std::string& channel, bool followed)> on_channel;
   // Once run() has chosen the backend: its name ("cpu" or "cuda").
   std::function<void(const std::string& backend)> on_backend;
 
@@ -80,7 +100,8 @@ class LiveSession {
   void add_chat(const std::string& channel, double t_s, float weight = 1.0f);
   void add_chat_at(const std::string& channel, std::chrono::system_clock::time_point when, float weight = 1.0f);
 
-  // Follows every stream until all end or stop(); returns one report per channel.
+  // Follows every stream until all end or stop() (with wait_for_channels: until stop()); returns one
+  // report per channel followed, removed ones included, in the order they were added.
   std::vector<LiveChannelReport> run();
   // Any thread.
   void stop();

@@ -125,8 +125,21 @@ int main(int argc, char** argv) {
              "when following began (a Twitch channel's: from the start of its broadcast), gaps included; wall_time comes\n"
              "from the stream's PROGRAM-DATE-TIME. A Twitch channel that is offline is waited for, and each of its\n"
              "broadcasts followed, with a {\"type\":\"broadcast\",\"state\":\"live\"|\"offline\"} line as it starts and ends;\n"
-             "--exit-when-offline ends instead.");
+             "--exit-when-offline ends instead.\n"
+             "--top N follows the N most watched live channels instead (or besides), listed with Twitch Helix Get Streams\n"
+             "using an app access token ([discovery] client_id in the config, the secret in $HYPED_TWITCH_CLIENT_SECRET),\n"
+             "listed again every --discovery-interval seconds: a channel that went offline or dropped out of the top is\n"
+             "left (its last highlight sent first), a new one joined, chat included; --serve's /api/status shows the set.");
   lv->add_option("CHANNEL", live.channels, "Twitch channels to follow");
+  lv->add_option("--top", live.top, "Follow the N most watched live channels (Helix Get Streams), re-listed as they change")
+      ->check(CLI::Range(1, 1000));
+  lv->add_option("--game", live.game, "--top: only this game or category (its name as Twitch spells it, or its id)");
+  lv->add_option("--language", live.language, "--top: only streams in this language (ISO 639-1, e.g. en)");
+  lv->add_option("--min-viewers", live.min_viewers, "--top: only channels with at least this many viewers")
+      ->check(CLI::NonNegativeNumber);
+  lv->add_option("--discovery-interval", live.discovery_interval_s,
+                 "--top: seconds between listings (default: [discovery] interval_s, 60)")
+      ->check(CLI::Range(1.0, 86400.0));
   lv->add_option("--url", live.urls, "HLS master or media playlist to follow (repeatable)");
   lv->add_option("--per-hour", live.per_hour, std::string(kPerHourHelp) + "; [channel.NAME] target_per_hour sets one channel's")
       ->check(CLI::NonNegativeNumber);

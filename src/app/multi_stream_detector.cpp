@@ -15,21 +15,64 @@ MultiStreamDetector::MultiStreamDetector(const DetectorParams& p, std::unique_pt
   for (const Stream& s : streams)
     if (needs_future && !s.chat_log)
       throw std::invalid_argument("streams fed chat as it arrives need running z-scores and a trailing chat box");
-  if (backend_->channels() != static_cast<int>(streams.size()))
+  if (backend_->channels() < static_cast<int>(streams.size()))
     throw std::invalid_argument("one backend channel per stream");
-  for (Stream& s : streams) {
-    DetectorParams picking = p_;
-    if (s.target_per_hour) picking.target_per_hour = *s.target_per_hour;
-    lanes_.push_back({std::move(s), HopBlocker(p_.hop_len()), PeakPicker(picking), 0, false, {}});
-  }
+  for (Stream& s : streams)
+    lanes_.push_back(std::make_unique<Lane>(make_lane(static_cast<int>(lanes_.size()), std::move(s))));
+  lanes_.resize(static_cast<std::size_t>(backend_->channels()));
   // The box over frame f covers bins f − k + 1 + L … f + L; before frame 0 it already holds bins
   // L − k + 1 … L − 1 (zero below bin 0, like the seed's zero padding).
   const int k = p_.chat_box_hops();
   const int lookahead = p_.chat_lookahead_hops();
   std::vector<float> history;  // [streams][k − 1]
-  for (const Lane& l : lanes_)
-    for (int j = k - 1; j >= 1; --j) history.push_back(l.io.chat_log ? l.io.chat_log->count(lookahead - j) : 0.0f);
+  for (const auto& l : lanes_)
+    for (int j = k - 1; j >= 1; --j)
+      history.push_back(l && l->io.chat_log ? l->io.chat_log->count(lookahead - j) : 0.0f);
   backend_->prime_chat(history);
+}
+
+MultiStreamDetector::Lane MultiStreamDetector::make_lane(int index, Stream s) const {
+  DetectorParams picking = p_;
+  if (s.target_per_hour) picking.target_per_hour = *s.target_per_hour;
+  return Lane{index, std::move(s), HopBlocker(p_.hop_len()), PeakPicker(picking), 0, false, {}};
+}
+
+MultiStreamDetector::Lane& MultiStreamDetector::checked(Lane* l) {
+  if (!l) throw std::out_of_range("no such stream: it was removed");
+  return *l;
+}
+
+int MultiStreamDetector::streams() const {
+  return static_cast<int>(std::count_if(lanes_.begin(), lanes_.end(), [](const auto& l) { return l != nullptr; }));
+}
+
+int MultiStreamDetector::add_stream(Stream s) {
+  if (s.chat_log || p_.z_mode != ZMode::Running || p_.chat_lookahead_hops() != 0)
+    throw std::invalid_argument("streams added while others run take chat per frame, running z-scores and a trailing box");
+  auto free = std::find(lanes_.begin(), lanes_.end(), nullptr);
+  if (free == lanes_.end()) {
+    // Doubling: a session that keeps gaining streams grows the backend's buffers a few times only.
+    const auto n = lanes_.size();
+    backend_->grow(static_cast<int>(std::max<std::size_t>(n + 1, 2 * n)));
+    lanes_.resize(static_cast<std::size_t>(backend_->channels()));
+    free = lanes_.begin() + static_cast<std::ptrdiff_t>(n);
+  }
+  const int index = static_cast<int>(free - lanes_.begin());
+  *free = std::make_unique<Lane>(make_lane(index, std::move(s)));
+  return index;
+}
+
+void MultiStreamDetector::remove_stream(int stream) {
+  Lane& l = lane(stream);
+  process();  // its whole hops (and, in passing, everyone's)
+  flush(l);
+  backend_->reset_channel(stream);  // fresh for the next stream; until then in no tick
+  lanes_[static_cast<std::size_t>(stream)].reset();
+}
+
+void MultiStreamDetector::flush(Lane& l) {
+  if (auto hl = l.picker.flush())
+    if (l.io.on_highlight) l.io.on_highlight(*hl);
 }
 
 void MultiStreamDetector::push(int stream, std::span<const float> samples) { lane(stream).blocker.append(samples); }
@@ -54,7 +97,7 @@ void MultiStreamDetector::process(int min_blocks) {
     slots_.clear();
     int hops = 0;
     for (std::size_t c = 0; c < lanes_.size(); ++c)
-      if (const int whole = lanes_[c].blocker.whole_blocks(); whole >= min_blocks) {
+      if (const int whole = lanes_[c] ? lanes_[c]->blocker.whole_blocks() : 0; whole >= min_blocks) {
         slots_.push_back(static_cast<int>(c));
         hops = std::max(hops, std::min(whole, max_tick_hops_));
       }
@@ -73,7 +116,7 @@ void MultiStreamDetector::process(int min_blocks) {
     blocks_.resize(n);
     out_.resize(n * static_cast<std::size_t>(hops));
     for (std::size_t k = 0; k < n; ++k) {
-      Lane& l = lanes_[static_cast<std::size_t>(slots_[k])];
+      Lane& l = *lanes_[static_cast<std::size_t>(slots_[k])];
       const int taken = std::min(l.blocker.whole_blocks(), hops);
       blocks_[k] = taken;
       if (!gathered.empty()) {
@@ -85,12 +128,12 @@ void MultiStreamDetector::process(int min_blocks) {
           chat_[k * static_cast<std::size_t>(hops) + static_cast<std::size_t>(h)] = chat_for(l, frame);
     }
     const std::span<const float> samples =
-        gathered.empty() ? lanes_[static_cast<std::size_t>(slots_[0])].blocker.front(hops) : gathered;
+        gathered.empty() ? lanes_[static_cast<std::size_t>(slots_[0])]->blocker.front(hops) : gathered;
     const auto t0 = std::chrono::steady_clock::now();
     backend_->tick_some(samples, chat_, hops, slots_, blocks_, out_);
     if (on_tick) on_tick(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
     for (std::size_t k = 0; k < n; ++k) {
-      Lane& l = lanes_[static_cast<std::size_t>(slots_[k])];
+      Lane& l = *lanes_[static_cast<std::size_t>(slots_[k])];
       const int taken = blocks_[k];
       for (int h = 0; h < taken; ++h)
         if (const long long frame = l.blocks_done + h - lag; frame >= 0)
@@ -117,21 +160,22 @@ void MultiStreamDetector::score_frame(Lane& l, long long frame, const HopFeature
 void MultiStreamDetector::pick(Lane& l, long long frame, const HopFeatures& f) {
   const double threshold = l.picker.threshold();  // the picker holds a frame to the level before it
   const auto hl = l.picker.push(frame, f);
-  if (on_picked) on_picked(static_cast<int>(&l - lanes_.data()), p_.frame_time_s(frame), f, threshold);
+  if (on_picked) on_picked(l.index, p_.frame_time_s(frame), f, threshold);
   if (hl && l.io.on_highlight) l.io.on_highlight(*hl);
 }
 
 void MultiStreamDetector::finish() {
   process();
-  for (Lane& l : lanes_) {
+  for (const auto& lp : lanes_) {
+    if (!lp) continue;
+    Lane& l = *lp;
     if (p_.z_mode == ZMode::Global) {
       trim_chat_at_end(l);
       backend_->score_global(l.series);
       for (std::size_t f = 0; f < l.series.size(); ++f) pick(l, static_cast<long long>(f), l.series[f]);
     }
     // A stream that ended while its last highlight was still growing: its revision goes out now.
-    if (auto hl = l.picker.flush())
-      if (l.io.on_highlight) l.io.on_highlight(*hl);
+    flush(l);
   }
 }
 

@@ -38,11 +38,19 @@ class MultiStreamDetector {
     std::optional<double> target_per_hour;
   };
 
-  // One stream per backend channel. max_tick_hops bounds the blocks a stream hands over in one tick (a
+  // One stream per backend channel (a backend with more channels keeps the rest free for add_stream).
+  // max_tick_hops bounds the blocks a stream hands over in one tick (a
   // stream that fell behind, or joined three segments back, catches up over several): a CUDA backend's
   // buffers grow to channels × max_tick_hops blocks (32 KB each at 16 kHz), and 4 is one 2 s segment.
   MultiStreamDetector(const DetectorParams& p, std::unique_ptr<Backend> backend, std::vector<Stream> streams,
                       int max_tick_hops = 4);
+
+  // Streams that come and go while the others are scored (live sessions), fed chat per frame (no
+  // chat_log): add_stream takes a free backend channel, fresh (the backend grows when none is free),
+  // and returns the stream's number; remove_stream scores its last whole hops, sends its last highlight
+  // (the peak picker finished), and frees its channel for the next stream.
+  int add_stream(Stream s);
+  void remove_stream(int stream);
 
   void push(int stream, std::span<const float> samples);
   // More of a stream's chat_log (a chat fetched while the audio streams): it must arrive before the
@@ -68,11 +76,13 @@ class MultiStreamDetector {
   std::function<void(int stream, double time_s, const HopFeatures&, double threshold)> on_picked;
 
   const Backend& backend() const { return *backend_; }
-  int streams() const { return static_cast<int>(lanes_.size()); }
+  // Streams being scored now.
+  int streams() const;
   int max_tick_hops() const { return max_tick_hops_; }
 
  private:
   struct Lane {
+    int index = 0;  // its stream number and backend channel
     Stream io;
     HopBlocker blocker;
     PeakPicker picker;
@@ -81,8 +91,11 @@ class MultiStreamDetector {
     std::vector<HopFeatures> series;  // kept frames
   };
 
-  Lane& lane(int stream) { return lanes_.at(static_cast<std::size_t>(stream)); }
-  const Lane& lane(int stream) const { return lanes_.at(static_cast<std::size_t>(stream)); }
+  Lane& lane(int stream) { return checked(lanes_.at(static_cast<std::size_t>(stream)).get()); }
+  const Lane& lane(int stream) const { return checked(lanes_.at(static_cast<std::size_t>(stream)).get()); }
+  static Lane& checked(Lane* l);
+  Lane make_lane(int index, Stream s) const;
+  void flush(Lane& l);
   float chat_for(Lane& l, long long frame) const;
   void score_frame(Lane& l, long long frame, const HopFeatures& f);
   void pick(Lane& l, long long frame, const HopFeatures& f);
@@ -90,7 +103,7 @@ class MultiStreamDetector {
 
   DetectorParams p_;
   std::unique_ptr<Backend> backend_;
-  std::vector<Lane> lanes_;
+  std::vector<std::unique_ptr<Lane>> lanes_;  // by backend channel; null: free
   int max_tick_hops_;
   std::vector<float> samples_, chat_;  // samples_: several slots' blocks, where the backend has no pinned memory
   std::vector<int> slots_, blocks_;  // per slot of a tick: its stream, the blocks it takes

@@ -210,7 +210,7 @@ void AlertServer::Impl::publish_highlight(const std::string& channel, const High
   s.on_every_shard([channel, msg, score, id, revision](Impl& impl, ServerShard& shard) {
     impl.broadcast_highlight(shard, channel, msg, score, id, revision);
   });
-  if (news && s.webhooks->enabled() && h.revision == 0)  // a receiver hears of each highlight once, as it fires
+  if (news && s.webhooks->enabled() && h.revision == 0 && !s.stopped)  // a receiver hears of each highlight once, as it fires
     net::post(s.hub(), [impl = shared_from_this(), msg, channel, h] { impl->webhooks->post_highlight(channel, h, msg); });
 }
 
@@ -225,7 +225,7 @@ void AlertServer::Impl::publish_action(const ActionResult& r, bool news) {
     if (h != s.history.rend()) h->actions.push_back(*msg);
     if (news) ++(r.ok ? s.metrics.actions_ok : s.metrics.actions_failed)[to_string(r.kind)];
   }
-  if (news && s.webhooks->enabled())
+  if (news && s.webhooks->enabled() && !s.stopped)
     net::post(s.hub(), [impl = shared_from_this(), msg, r] { impl->webhooks->post_action(r, msg); });
   const std::string channel = r.channel;
   s.on_every_shard([channel, msg](Impl&, ServerShard& shard) {
@@ -249,6 +249,24 @@ void AlertServer::set_channel_status(const ChannelStatus& st) {
   impl_->channels[st.name] = st;
   impl_->seen_channels.insert(st.name);
   impl_->metrics.ingest_lag_s[st.name] = st.ingest_lag_s;
+}
+
+void AlertServer::set_followed(const std::string& channel, bool followed) {
+  std::lock_guard lock(impl_->state_mu);
+  if (followed) {
+    impl_->followed.insert(channel);
+  } else {
+    impl_->followed.erase(channel);
+    impl_->channels.erase(channel);
+    impl_->metrics.ingest_lag_s.erase(channel);
+  }
+  impl_->metrics.followed = static_cast<long long>(impl_->followed.size());
+}
+
+void AlertServer::set_discovery(const DiscoveryStatus& d) {
+  std::lock_guard lock(impl_->state_mu);
+  impl_->discovery = d;
+  impl_->metrics.discovery = d;
 }
 
 void AlertServer::observe_tick(double latency_ms) {
@@ -283,18 +301,26 @@ void AlertServer::finish(const std::string& reason, std::chrono::milliseconds gr
 
 void AlertServer::stop() {
   Impl& s = *impl_;
-  if (!s.started) return;
-  s.started = false;
-  net::post(s.hub(), [impl = impl_] {
-    beast::error_code ec;
-    impl->acceptor.close(ec);
-  });
-  s.on_every_shard([](Impl&, ServerShard& shard) {
-    // Closed sockets, not an abandoned loop: clients see the connection end instead of waiting on it.
-    for (const auto& c : std::vector<std::shared_ptr<WsSession>>(shard.clients.begin(), shard.clients.end())) c->abort();
-    net::post(shard.ioc, [&shard] { shard.ioc.stop(); });  // after the aborted operations have completed
-  });
-  for (auto& sh : s.shards) sh->thread.join();
+  if (s.stopped) return;
+  if (s.started) {
+    s.started = false;
+    net::post(s.hub(), [impl = impl_] {
+      beast::error_code ec;
+      impl->acceptor.close(ec);
+    });
+    s.on_every_shard([](Impl&, ServerShard& shard) {
+      // Closed sockets, not an abandoned loop: clients see the connection end instead of waiting on it.
+      for (const auto& c : std::vector<std::shared_ptr<WsSession>>(shard.clients.begin(), shard.clients.end())) c->abort();
+      net::post(shard.ioc, [&shard] { shard.ioc.stop(); });  // after the aborted operations have completed
+    });
+  }
+  s.stopped = true;
+  for (auto& sh : s.shards)
+    if (sh->thread.joinable()) sh->thread.join();
+  // What is still pending (an HTTP keep-alive read, a handshake or a webhook in flight, or what was
+  // published to a server never started) is dropped unrun, freeing the sessions its handlers hold.
+  // A stopped server cannot be started again.
+  for (auto& sh : s.shards) sh->ioc.shutdown();
 }
 
 }  // namespace hyped

@@ -12,6 +12,7 @@
 #include "core/action_result.hpp"
 #include "core/highlight.hpp"
 #include "core/hop_features.hpp"
+#include "server/discovery_status.hpp"
 
 namespace hyped {
 
@@ -80,12 +81,17 @@ class AlertServer {
   void publish_score(const std::string& channel, double time_s, const HopFeatures& f);
   void set_backend(const std::string& name);
   void set_channel_status(const ChannelStatus& st);
+  // The live session's followed set: /api/status lists it ("followed"); a channel that leaves drops out
+  // of "channels" and of /metrics' per-channel gauges.
+  void set_followed(const std::string& channel, bool followed);
+  void set_discovery(const DiscoveryStatus& d);
   void observe_tick(double latency_ms);
   void count_ingest_drops(long long n);
 
   // Tells clients the stream is over ({"type":"end"}), closes them, waits up to `grace` for queued
   // messages and webhooks to go out, then stops.
   void finish(const std::string& reason, std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
+  // Closes every connection and joins the io threads; once stopped, a server does not start again.
   void stop();
 
   struct Impl;

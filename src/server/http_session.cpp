@@ -140,9 +140,15 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       std::map<std::string, ChannelStatus> channels;
       std::map<std::string, long long> alerts;
       std::string backend;
+      std::set<std::string> followed;
+      bool told_followed = false;
+      std::optional<DiscoveryStatus> discovery;
       {
         std::lock_guard lock(s.state_mu);
         channels = s.channels;
+        followed = s.followed;
+        told_followed = s.metrics.followed >= 0;
+        discovery = s.discovery;
         alerts = s.metrics.alerts;
         backend = s.backend;
       }
@@ -150,13 +156,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       for (const auto& [name, st] : channels)
         chans.push_back({{"name", name}, {"media_time_s", r3(st.media_time_s)}, {"ingest_lag_s", r3(st.ingest_lag_s)},
                          {"alerts", alerts.count(name) ? alerts.at(name) : 0}});
-      const ordered_json out = {{"backend", backend},
-                                {"started", s.started_text},
-                                {"channels", chans},
-                                {"clients", s.metrics.clients.load()},
-                                {"dropped_messages", s.metrics.dropped_messages.load()},
-                                {"ingest_drops", s.metrics.detector_drops.load()},
-                                {"slow_disconnects", s.metrics.slow_disconnects.load()}};
+      ordered_json out = {{"backend", backend},
+                          {"started", s.started_text},
+                          {"channels", chans},
+                          {"clients", s.metrics.clients.load()},
+                          {"dropped_messages", s.metrics.dropped_messages.load()},
+                          {"ingest_drops", s.metrics.detector_drops.load()},
+                          {"slow_disconnects", s.metrics.slow_disconnects.load()}};
+      // A live session's followed set (channels with no audio yet included), and its discovery.
+      if (told_followed) out["followed"] = followed;
+      if (discovery)
+        out["discovery"] = {{"listings", discovery->listings}, {"failures", discovery->failures},
+                            {"joined", discovery->joined},     {"left", discovery->left},
+                            {"last_listing", discovery->last_listing}, {"last_error", discovery->last_error}};
       return text(req, http::status::ok, out.dump() + "\n", "application/json");
     }
     return text(req, http::status::not_found, "not found\n");

@@ -36,6 +36,18 @@ std::string ServerMetrics::prometheus_text() const {
   metric("hyped_ingest_lag_seconds", "gauge", "How far detection trails the newest ingested media, per channel.");
   for (const auto& [ch, v] : ingest_lag_s)
     s << "hyped_ingest_lag_seconds{channel=\"" << label_escape(ch) << "\"} " << v << '\n';
+  if (followed >= 0) {
+    metric("hyped_followed_channels", "gauge", "Channels the live session follows now.");
+    s << "hyped_followed_channels " << followed << '\n';
+  }
+  if (discovery) {
+    metric("hyped_discovery_listings_total", "counter", "Listings of live channels, by outcome.");
+    s << "hyped_discovery_listings_total{result=\"ok\"} " << discovery->listings << '\n';
+    s << "hyped_discovery_listings_total{result=\"failed\"} " << discovery->failures << '\n';
+    metric("hyped_discovery_changes_total", "counter", "Channels that joined or left the followed set.");
+    s << "hyped_discovery_changes_total{change=\"joined\"} " << discovery->joined << '\n';
+    s << "hyped_discovery_changes_total{change=\"left\"} " << discovery->left << '\n';
+  }
   metric("hyped_detector_tick_seconds", "histogram", "Time the backend takes for one detector tick.");
   for (std::size_t i = 0; i < kTickBucketsMs.size(); ++i)
     s << "hyped_detector_tick_seconds_bucket{le=\"" << kTickBucketsMs[i] / 1000.0 << "\"} " << tick_buckets[i] << '\n';

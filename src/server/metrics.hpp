@@ -4,7 +4,10 @@
 #include <array>
 #include <atomic>
 #include <map>
+#include <optional>
 #include <string>
+
+#include "server/discovery_status.hpp"
 
 namespace hyped {
 
@@ -14,6 +17,8 @@ struct ServerMetrics {
   using Counter = std::atomic<long long>;
   std::map<std::string, long long> alerts;         // per channel
   std::map<std::string, double> ingest_lag_s;      // per channel
+  long long followed = -1;                         // channels a live session follows now; -1: not told
+  std::optional<DiscoveryStatus> discovery;
   Counter dropped_messages = 0;                    // score/highlight messages a slow client lost
   Counter slow_disconnects = 0;
   Counter clients = 0;                             // websocket clients now

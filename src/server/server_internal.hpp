@@ -11,6 +11,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -50,10 +51,20 @@ struct Backlog {
   std::map<std::string, long long> up_to;
 };
 
+// An io_context whose pending handlers AlertServer::stop() can destroy while the context itself lives on:
+// those handlers hold sessions, sessions hold the server, and the server owns the context, so without
+// this the cycle outlives the server. (What ~io_context does first, made callable; the services stay, so
+// the acceptor, sockets and timers destroyed later still find them.)
+class ShardContext : public net::io_context {
+ public:
+  using net::io_context::io_context;
+  using net::execution_context::shutdown;
+};
+
 // One io thread and the websocket clients it serves. A session stays on the shard that accepted it, so
 // its state needs no locks, and a broadcast costs one post per shard; the shards send in parallel.
 struct ServerShard {
-  net::io_context ioc{1};
+  ShardContext ioc{1};
   // Keeps run() going while the shard has no client yet; stop() ends it.
   net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(ioc);
   std::unordered_set<std::shared_ptr<WsSession>> clients;  // only touched on this shard's thread
@@ -80,6 +91,7 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   // Runs `f(*this, shard)` on every shard's thread.
   template <class F>
   void on_every_shard(F f) {
+    if (stopped) return;  // a shut-down context would keep the handler, and with it this server, forever
     for (auto& sh : shards) net::post(sh->ioc, [self = shared_from_this(), &shard = *sh, f] { f(*self, shard); });
   }
 
@@ -88,6 +100,7 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   tcp::acceptor acceptor;
   std::size_t next_shard = 0;  // accept loop only
   bool started = false;
+  std::atomic<bool> stopped{false};  // stop() has begun: nothing more is posted to the shards
   // ISO-8601, as hello, /api/status and webhooks give it: highlight ids count per server run.
   const std::string started_text = opt.started.empty() ? format_iso8601(WallClock::now()) : opt.started;
   std::atomic<bool> finishing{false};
@@ -100,6 +113,8 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   std::map<std::string, ChannelStatus> channels;
   std::deque<StoredHighlight> history;
   std::set<std::string> seen_channels;  // every channel with a status or a highlight so far
+  std::set<std::string> followed;       // the live session's followed set
+  std::optional<DiscoveryStatus> discovery;
 };
 
 // Serves one HTTP connection; hands websocket upgrades of /ws to a WsSession.

@@ -186,7 +186,15 @@ TEST_CASE("characters the TOML parser cannot test for whitespace are refused out
                        ConfigError);
   CHECK_THROWS_WITH_AS(parse_config("[server]\ntoken = \"\"\"a\\\n  \xC9\xAC\"\"\"\n", "t.toml"),
                        doctest::Contains("t.toml line 3: character U+26C"), ConfigError);
-  // In strings and comments every character is fine.
+  // A quote inside a bare value opens no string: the parser reads the whole token (found by fuzzing).
+  CHECK_THROWS_WITH_AS(parse_config("[server]\ntoken =-\"s3c7[tt\xD2\x8Ett\"\n", "t.toml"),
+                       doctest::Contains("t.toml line 2: character U+48E"), ConfigError);
+  CHECK_THROWS_WITH_AS(parse_config("[server]\nwebhooks = [\"a\", 1\"\xC9\xAC\"]\n", "t.toml"),
+                       doctest::Contains("character U+26C"), ConfigError);
+  // In strings and comments every character is fine, in keys and values, arrays and inline tables.
+  const AppConfig k = parse_config("[server]\nwebhooks = [\"http://h/caf\xC3\xA9\", # \xC9\xAC\n  \"http://h/\xC9\xAC\"]\n"
+                                   "[chat]\nkeywords = { \"caf\xC3\xA9\" = 1.0, \"\xC9\xAC\" = 2 }\n", "t.toml");
+  CHECK(k.chat.keywords.size() == 2);
   const AppConfig c = parse_config(
       "# caf\xC3\xA9 \xC9\xAC\n[server]\ntoken = \"\xC9\xAC caf\xC3\xA9\" # \xE3\x80\x80\n"
       "webhooks = ['http://h/\xC9\xAC']\n[irc]\nnick = \"\"\"x\n\xC9\xAC\"\"\"\n",

@@ -151,7 +151,7 @@ TEST_CASE("a multi-stream detector refuses a backend of another size and modes t
   DetectorParams p;
   p.chat_centred = false;
   std::vector<MultiStreamDetector::Stream> two(2);
-  CHECK_THROWS_AS(MultiStreamDetector(p, make_cpu_backend(p, 3), two), std::invalid_argument);
+  CHECK_THROWS_AS(MultiStreamDetector(p, make_cpu_backend(p, 1), two), std::invalid_argument);
   p.chat_centred = true;  // chat not yet sent cannot be looked ahead at
   CHECK_THROWS_AS(MultiStreamDetector(p, make_cpu_backend(p, 2), two), std::invalid_argument);
   p.chat_centred = false;
@@ -170,4 +170,94 @@ TEST_CASE("a multi-stream detector refuses a backend of another size and modes t
                   std::invalid_argument);
   CHECK_NOTHROW(backend->tick_some(samples, chat, 1, std::vector<int>{2, 0}, one, out));
   CHECK_NOTHROW(backend->tick_some({}, {}, 1, {}, {}, {}));  // no slot: nothing to do
+}
+
+namespace {
+
+// A stream fed the way a live channel is: chat per frame from its bins, every frame and highlight kept.
+MultiStreamDetector::Stream live_stream(const TestStream& s, Scored& got) {
+  return {[&s, &got](long long frame) {
+            got.chat_asked.push_back(frame);
+            return s.chat_bins[static_cast<std::size_t>(frame)];
+          },
+          [&got](double t, const HopFeatures& f) {
+            got.times.push_back(t);
+            got.frames.push_back(f);
+          },
+          [&got](const Highlight& h) { got.highlights.push_back(h); },
+          std::nullopt, std::nullopt};
+}
+
+void check_same(const Scored& got, const Scored& want) {
+  REQUIRE(got.frames.size() == want.frames.size());
+  for (std::size_t f = 0; f < want.frames.size(); ++f) CHECK(same_bits(got.frames[f], want.frames[f]));
+  CHECK(got.chat_asked == want.chat_asked);
+  REQUIRE(got.highlights.size() == want.highlights.size());
+  for (std::size_t i = 0; i < want.highlights.size(); ++i) CHECK(same_highlight(got.highlights[i], want.highlights[i]));
+}
+
+void push_all(MultiStreamDetector& d, int stream, const std::vector<float>& audio, std::size_t from, std::size_t to) {
+  for (std::size_t at = from; at < to; at += 16000) {
+    d.push(stream, std::span(audio).subspan(at, std::min<std::size_t>(16000, to - at)));
+    d.process();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("streams that join and leave while others run score as each would alone, in reused backend slots") {
+  DetectorParams p;
+  p.chat_centred = false;
+  p.w_flux = 0.3;
+  const TestStream a = make_stream(p, 220, {90, 170}, 11);
+  TestStream b = make_stream(p, 200, {80, 150}, 12);
+  const TestStream c = make_stream(p, 160, {100}, 13);
+  const TestStream d = make_stream(p, 150, {90}, 14);
+  Scored got_a, got_b, got_c, got_d;
+
+  // A session that starts with no stream at all (discovery has not listed any yet).
+  MultiStreamDetector multi(p, make_cpu_backend(p, 1), {});
+  CHECK(multi.streams() == 0);
+  const int ia = multi.add_stream(live_stream(a, got_a));
+  const int ib = multi.add_stream(live_stream(b, got_b));  // no free channel: the backend grows
+  CHECK(ia == 0);
+  CHECK(ib == 1);
+  CHECK(multi.backend().channels() == 2);
+  const std::size_t half = a.audio.size() / 2;
+  push_all(multi, ia, a.audio, 0, half);
+  // b leaves after 170 s, in the middle of its burst at 150 s: the highlight still growing goes out
+  // now, as it would at the end of a replay of what b sent.
+  const std::size_t b_sent = static_cast<std::size_t>(170 * p.sample_rate_hz) + 1234;
+  push_all(multi, ib, b.audio, 0, b_sent);
+  multi.remove_stream(ib);
+  CHECK(multi.streams() == 1);
+  CHECK_THROWS_AS(multi.push(ib, std::span(b.audio).first(10)), std::out_of_range);
+  b.audio.resize(b_sent);
+  const Scored want_b = alone(p, b);
+  check_same(got_b, want_b);
+  CHECK(!want_b.highlights.empty());
+
+  // c takes b's channel, fresh: nothing of b's statistics or chat box carries over.
+  const int ic = multi.add_stream(live_stream(c, got_c));
+  CHECK(ic == ib);
+  CHECK(multi.backend().channels() == 2);
+  push_all(multi, ia, a.audio, half, a.audio.size());
+  const int id = multi.add_stream(live_stream(d, got_d));  // grows again, the others keep their state
+  CHECK(id == 2);
+  CHECK(multi.backend().channels() == 4);
+  push_all(multi, ic, c.audio, 0, c.audio.size());
+  push_all(multi, id, d.audio, 0, d.audio.size());
+  multi.finish();
+  {
+    INFO("stream a");
+    check_same(got_a, alone(p, a));
+  }
+  {
+    INFO("stream c");
+    check_same(got_c, alone(p, c));
+  }
+  {
+    INFO("stream d");
+    check_same(got_d, alone(p, d));
+  }
 }

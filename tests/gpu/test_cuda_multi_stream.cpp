@@ -94,3 +94,78 @@ TEST_CASE("CUDA matches the CPU reference for unevenly arriving streams through 
   CHECK(report.mismatches() == 0);
   CHECK(highlights > 0);
 }
+
+namespace {
+
+// Streams joining and leaving: the backend starts with one channel and grows; a stream leaves halfway
+// and the next takes its channel. Stream k's frames and highlights, by the order streams joined.
+Run run_churn(const DetectorParams& p, std::unique_ptr<Backend> backend) {
+  const test::SyntheticStreams input;
+  const std::vector<double> seconds = {240, 120, 200, 180, 150};
+  Run r;
+  r.frames.resize(seconds.size());
+  r.highlights.resize(seconds.size());
+  MultiStreamDetector multi(p, std::move(backend), {}, 8);
+  multi.on_tick = [&r](double) { ++r.ticks; };
+  std::vector<int> slot(seconds.size(), -1);
+  std::vector<long long> pos(seconds.size(), 0);
+  std::vector<float> chunk;
+  const auto join = [&](std::size_t k) {
+    slot[k] = multi.add_stream({[&input, &p, k](long long frame) {
+                                  return input.chat(static_cast<int>(k), frame + p.frame_hops() - 1, p);
+                                },
+                                [&r, k](double, const HopFeatures& f) { r.frames[k].push_back(f); },
+                                [&r, k](const Highlight& h) { r.highlights[k].push_back(h); }, std::nullopt,
+                                std::nullopt});
+  };
+  const auto feed = [&](std::size_t k, double until_s) {
+    const auto end = static_cast<long long>(std::min(until_s, seconds[k]) * p.sample_rate_hz);
+    while (pos[k] < end) {
+      const long long to = std::min(end, pos[k] + 24000);
+      chunk.resize(static_cast<std::size_t>(to - pos[k]));
+      for (long long i = pos[k]; i < to; ++i)
+        chunk[static_cast<std::size_t>(i - pos[k])] = input.sample(static_cast<int>(k), i, p.sample_rate_hz);
+      multi.push(slot[k], chunk);
+      pos[k] = to;
+      multi.process();
+    }
+  };
+  for (std::size_t k = 0; k < 3; ++k) join(k);
+  for (double t = 10; t <= 250; t += 10) {
+    for (std::size_t k = 0; k < seconds.size(); ++k)
+      if (slot[k] >= 0) feed(k, t);
+    if (t == 100) {
+      multi.remove_stream(slot[1]);  // leaves early: its channel goes to stream 3
+      slot[1] = -1;
+      join(3);
+    }
+    if (t == 150) join(4);  // grows while the others keep their state
+  }
+  multi.finish();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("CUDA matches the CPU reference while streams join and leave, in grown and reused channels") {
+  DetectorParams p;
+  p.chat_centred = false;
+  p.w_flux = 0.3;
+  p.w_hf = 0.3;
+  const Run cpu = run_churn(p, make_cpu_backend(p, 1));
+  const Run cuda = run_churn(p, make_cuda_backend(p, 1));
+  CHECK(cpu.ticks == cuda.ticks);
+  test::ParityReport report;
+  for (std::size_t c = 0; c < cpu.frames.size(); ++c) {
+    REQUIRE(cpu.frames[c].size() == cuda.frames[c].size());
+    test::ZSlack slack(p);
+    for (std::size_t f = 0; f < cpu.frames[c].size(); ++f)
+      report.compare(cpu.frames[c][f], cuda.frames[c][f], "stream " + std::to_string(c) + " frame " + std::to_string(f),
+                     slack.next(cpu.frames[c][f]));
+    const std::string diff = test::diff_highlights(cpu.highlights[c], cuda.highlights[c]);
+    INFO("stream " << c << ": " << diff);
+    CHECK(diff.empty());
+  }
+  INFO(report.first_mismatch());
+  CHECK(report.mismatches() == 0);
+}

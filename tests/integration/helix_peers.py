@@ -1,7 +1,11 @@
-"""A loopback stand-in for Twitch's id (/oauth2/validate) and Helix (users, clips, stream markers) APIs,
-strict about what a real client must send: the token only in the Authorization header (OAuth for id,
-Bearer for Helix), the token's Client-Id, and Twitch's rate limit (a small bucket, 429 when empty with
-Ratelimit-Reset). Scripted faults: 5xx, not live (404), clips disabled (403). Every request is recorded."""
+"""A loopback stand-in for Twitch's id (/oauth2/validate, /oauth2/token) and Helix (users, clips, stream
+markers, games, streams) APIs, strict about what a real client must send: the token only in the
+Authorization header (OAuth for id, Bearer for Helix), the token's Client-Id, and Twitch's rate limit (a
+small bucket, 429 when empty with Ratelimit-Reset). With `client_secret`, the token is an app access token
+issued by the client-credentials grant (form body: client_id, client_secret, grant_type), lasting
+`app_token_ttl_s`; Get Streams then lists `live` (mutable: [(login, viewers, game_id, language)], most
+viewers first) `page_size` at a time with a cursor. Scripted faults: 5xx, not live (404), clips disabled
+(403). Every request is recorded."""
 import http.server
 import json
 import threading
@@ -16,8 +20,15 @@ USER_ID = "4242"
 
 class HelixStandIn:
     def __init__(self, token, scopes=("clips:edit", "channel:manage:broadcast"), bucket=800, window_s=2.0,
-                 fail_first=0, clip_status=202, marker_status=200, clip_ready_after=2):
+                 fail_first=0, clip_status=202, marker_status=200, clip_ready_after=2, client_secret=None,
+                 app_token_ttl_s=3600, page_size=100, games=None):
         self.token, self.scopes = token, list(scopes)
+        self.client_secret, self.app_token_ttl_s, self.page_size = client_secret, app_token_ttl_s, page_size
+        self.games = dict(games or {})  # name → id
+        self.live = []  # Get Streams: (login, viewers, game_id, language), most viewers first
+        self.app_tokens = []  # issued, oldest first
+        self.token_requests = 0
+        self.listings = 0  # Get Streams first pages served
         self.bucket, self.window_s = bucket, window_s
         self.fail_first = {"/helix/clips": fail_first, "/helix/streams/markers": fail_first}
         self.clip_status, self.marker_status, self.clip_ready_after = clip_status, marker_status, clip_ready_after
@@ -90,6 +101,8 @@ class HelixStandIn:
                     if peer.token in self.path or peer.token in body:
                         peer.problems.append(f"token outside the Authorization header: {method} {self.path}")
                     auth = self.headers.get("Authorization", "")
+                    if url.path == "/oauth2/token" and peer.client_secret is not None:
+                        return self.app_token(method, body)
                     if url.path == "/oauth2/validate":
                         if auth != "OAuth " + peer.token:
                             return self.send(401, {"status": 401, "message": "invalid access token"})
@@ -107,6 +120,12 @@ class HelixStandIn:
                         peer.fail_first[url.path] -= 1
                         peer.sent_5xx += 1
                         return self.send(503, {"status": 503, "message": "Service Unavailable"}, limited=True)
+                    if url.path == "/helix/games" and method == "GET":
+                        name = (q.get("name") or [""])[0]
+                        found = [{"id": peer.games[name], "name": name}] if name in peer.games else []
+                        return self.send(200, {"data": found}, limited=True)
+                    if url.path == "/helix/streams" and method == "GET":
+                        return self.streams(q)
                     if url.path == "/helix/users":
                         if q.get("login") != ["streamer"]:
                             return self.send(200, {"data": []}, limited=True)
@@ -149,5 +168,39 @@ class HelixStandIn:
                         return self.send(200, {"data": [{"id": str(len(peer.markers)), "position_seconds": pos,
                                                          "description": req.get("description", "")}]}, limited=True)
                     return self.send(404, {"message": "unknown path"}, limited=True)
+
+            def app_token(self, method, body):
+                """The client-credentials grant: a form POST naming the app and its secret."""
+                peer.token_requests += 1
+                form = urllib.parse.parse_qs(body)
+                if method != "POST" or self.headers.get("Content-Type") != "application/x-www-form-urlencoded":
+                    peer.problems.append(f"token request: {method} {self.headers.get('Content-Type')}")
+                if form.get("grant_type") != ["client_credentials"]:
+                    return self.send(400, {"status": 400, "message": "unsupported grant type"})
+                if form.get("client_id") != [CLIENT_ID]:
+                    return self.send(400, {"status": 400, "message": "invalid client"})
+                if form.get("client_secret") != [peer.client_secret]:
+                    return self.send(403, {"status": 403, "message": "invalid client secret"})
+                peer.token = f"app{len(peer.app_tokens) + 1}x{int(time.time() * 1000)}"
+                peer.app_tokens.append(peer.token)
+                return self.send(200, {"access_token": peer.token, "expires_in": peer.app_token_ttl_s,
+                                       "token_type": "bearer"})
+
+            def streams(self, q):
+                """Get Streams: the live list filtered by game and language, page_size at a time."""
+                if (q.get("first") or ["20"])[0] != "100":
+                    peer.problems.append(f"Get Streams asked for first={q.get('first')}")
+                game, lang = (q.get("game_id") or [None])[0], (q.get("language") or [None])[0]
+                rows = [r for r in peer.live if (game is None or r[2] == game) and (lang is None or r[3] == lang)]
+                start = int((q.get("after") or ["0"])[0].lstrip("c") or 0)
+                if start == 0:
+                    peer.listings += 1
+                page = rows[start:start + peer.page_size]
+                nxt = start + len(page)
+                data = [{"id": str(i), "user_id": str(1000 + i), "user_login": login, "user_name": login.title(),
+                         "game_id": g, "type": "live", "viewer_count": v, "language": l}
+                        for i, (login, v, g, l) in enumerate(page, start)]
+                return self.send(200, {"data": data, "pagination": {"cursor": f"c{nxt}"} if nxt < len(rows) else {}},
+                                 limited=True)
 
         return Handler

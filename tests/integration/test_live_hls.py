@@ -308,7 +308,7 @@ class LiveErrorsAreOneClearLine(unittest.TestCase):
         self.assert_one_line(r, 1, "certificate verify failed")
 
     def test_bad_arguments(self):
-        self.assert_one_line(self.run_live(), 2, "give a Twitch CHANNEL or --url M3U8")
+        self.assert_one_line(self.run_live(), 2, "give a Twitch CHANNEL, --url M3U8 or --top N")
         self.assert_one_line(self.run_live("--url", "index.m3u8"), 2, "not an http(s) URL")
         self.assert_one_line(self.run_live("no/such channel"), 2, "is not a Twitch channel name")
 

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <fstream>
 #include <iterator>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -65,4 +66,26 @@ TEST_CASE("a truncated or damaged segment decodes what it can or throws, and the
   const std::size_t before = out.size();
   d.decode({}, ts, out);
   CHECK(out.size() > before);
+}
+
+TEST_CASE("a reset whose last frame the resampler refuses throws nothing and counts the frame") {
+  // Found by fuzzing: fMP4 whose media segment, decoded twice, leaves a frame at the flush that
+  // swr_init refuses. reset() runs in the follower's error path, where a throw would end the channel.
+  const std::vector<std::uint8_t> bad = read_bytes(kSeeds + "flush_resampler_refuses.bin");
+  const std::string text(bad.begin(), bad.end());
+  const std::size_t moof = text.find("moof") - 4;
+  const std::span<const std::uint8_t> all(bad);
+  SegmentDecoder d(16000);
+  std::vector<float> out;
+  for (int pass = 0; pass < 2; ++pass) {
+    try {
+      pass == 0 ? d.decode(all.first(moof), all.subspan(moof), out) : d.decode({}, all, out);
+    } catch (const std::runtime_error&) {
+    }
+  }
+  const long long skipped = d.skipped_packets();
+  CHECK_NOTHROW(d.reset(out));
+  CHECK(d.skipped_packets() == skipped + 1);
+  std::vector<float> next;
+  CHECK(d.decode({}, read_bytes(kSeeds + "aac_stereo.ts"), next).samples > 2000);
 }
