@@ -9,7 +9,7 @@
 namespace hyped::cluster {
 
 EventPublisher::EventPublisher(NatsConnection& conn, std::size_t buffer_limit)
-    : conn_(conn), limit_(std::max<std::size_t>(1, buffer_limit)), thread_([this] { run(); }) {}
+    : conn_(conn), buffer_(buffer_limit), thread_([this] { run(); }) {}
 
 EventPublisher::~EventPublisher() {
   {
@@ -23,15 +23,9 @@ EventPublisher::~EventPublisher() {
 void EventPublisher::publish(std::string subject, std::string payload, std::string msg_id) {
   {
     std::lock_guard lock(mu_);
-    if (queue_.size() >= limit_) {
-      // Keep the newest: a client catching up wants what is happening now.
-      acked_seq_ = std::max(acked_seq_, queue_.front().seq);
-      queue_.pop_front();
-      if (++counters_.dropped == 1 || counters_.dropped % 1000 == 0)
-        spdlog::warn("cluster: publish buffer full ({} events): {} dropped so far", limit_, counters_.dropped);
-    }
-    queue_.push_back({std::move(subject), std::move(payload), std::move(msg_id), next_seq_++});
-    counters_.buffered = queue_.size();
+    if (buffer_.push(std::move(subject), std::move(payload), std::move(msg_id)) &&
+        (buffer_.dropped() == 1 || buffer_.dropped() % 1000 == 0))
+      spdlog::warn("cluster: publish buffer full ({} events): {} dropped so far", buffer_.limit(), buffer_.dropped());
   }
   wake_.notify_all();
   done_.notify_all();
@@ -39,21 +33,24 @@ void EventPublisher::publish(std::string subject, std::string payload, std::stri
 
 bool EventPublisher::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mu_);
-  const long long target = next_seq_ - 1;
-  return done_.wait_for(lock, timeout, [&] { return acked_seq_ >= target; });
+  const long long target = buffer_.last_queued();
+  return done_.wait_for(lock, timeout, [&] { return buffer_.settled() >= target; });
 }
 
 PublisherCounters EventPublisher::counters() const {
   std::lock_guard lock(mu_);
-  return counters_;
+  PublisherCounters c = counters_;
+  c.dropped = buffer_.dropped();
+  c.buffered = buffer_.size();
+  return c;
 }
 
 void EventPublisher::run() {
   std::unique_lock lock(mu_);
   auto backoff = std::chrono::milliseconds(50);
   while (!stop_) {
-    if (queue_.empty()) {
-      wake_.wait(lock, [&] { return stop_ || !queue_.empty(); });
+    if (!buffer_.front()) {
+      wake_.wait(lock, [&] { return stop_ || buffer_.front(); });
       continue;
     }
     if (!conn_.connected()) {
@@ -62,7 +59,7 @@ void EventPublisher::run() {
       wake_.wait_for(lock, std::chrono::milliseconds(100));
       continue;
     }
-    Event e = queue_.front();  // stays queued until acknowledged
+    const BufferedEvent e = *buffer_.front();  // stays queued until acknowledged
     lock.unlock();
     jsPubOptions po;
     jsPubOptions_Init(&po);
@@ -78,9 +75,7 @@ void EventPublisher::run() {
       backoff = std::chrono::milliseconds(50);
       ++counters_.published;
       if (ack && ack->Duplicate) ++counters_.duplicates;
-      if (!queue_.empty() && queue_.front().seq == e.seq) queue_.pop_front();
-      acked_seq_ = std::max(acked_seq_, e.seq);
-      counters_.buffered = queue_.size();
+      buffer_.acknowledge(e.seq);
       done_.notify_all();
       continue;
     }

@@ -8,10 +8,11 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
-#include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include "cluster/event_buffer.hpp"
 
 namespace hyped::cluster {
 
@@ -39,20 +40,13 @@ class EventPublisher {
   PublisherCounters counters() const;
 
  private:
-  struct Event {
-    std::string subject, payload, msg_id;
-    long long seq = 0;
-  };
   void run();
 
   NatsConnection& conn_;
-  const std::size_t limit_;
   mutable std::mutex mu_;
   std::condition_variable wake_, done_;
-  std::deque<Event> queue_;
-  long long next_seq_ = 1;  // of the next event queued
-  long long acked_seq_ = 0;  // every event up to this one is out (or dropped)
-  PublisherCounters counters_;
+  EventBuffer buffer_;
+  PublisherCounters counters_;  // but dropped and buffered, which buffer_ counts
   bool stop_ = false;
   std::thread thread_;
 };
