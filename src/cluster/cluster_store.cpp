@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 
 #include "cluster/cluster_names.hpp"
@@ -112,29 +113,47 @@ ClusterStore::~ClusterStore() = default;
 
 NatsConnection& ClusterStore::connection() { return impl_->conn; }
 bool ClusterStore::connected() const { return impl_->conn.connected(); }
+std::uint64_t ClusterStore::reconnects() const { return impl_->conn.reconnects(); }
 double ClusterStore::lease_s() const { return impl_->lease_s; }
 
 namespace {
-
-// Every key of a bucket (none: an empty list, not an error).
-std::vector<std::string> keys_of(kvStore* kv, const char* what) {
-  KvKeys keys;
-  kvWatchOptions o;
-  check_nats(kvWatchOptions_Init(&o), what);
-  o.Timeout = 2000;
-  const natsStatus s = kvStore_Keys(&keys.list, kv, &o);
-  if (s == NATS_NOT_FOUND) return {};
-  check_nats(s, std::string("cannot list ") + what);
-  std::vector<std::string> out;
-  for (int i = 0; i < keys.list.Count; ++i) out.emplace_back(keys.list.Keys[i]);
-  return out;
-}
 
 struct Value {
   std::string first;        // the value
   std::uint64_t second = 0;  // its revision
   long long written_ms = 0;
 };
+
+Value value_of(kvEntry* e) {
+  return Value{std::string(static_cast<const char*>(kvEntry_Value(e)), static_cast<std::size_t>(kvEntry_ValueLen(e))),
+               kvEntry_Revision(e), kvEntry_Created(e) / 1000000};
+}
+
+// Every key of a bucket with its value, read through one watcher: the server pushes the last value of
+// each key and then marks the end of what it holds (an empty bucket: at once). A request per key made a
+// worker's round take seconds on a loaded machine.
+std::map<std::string, Value> read_bucket(kvStore* kv, const char* what, int timeout_ms) {
+  kvWatchOptions o;
+  check_nats(kvWatchOptions_Init(&o), what);
+  o.IgnoreDeletes = true;
+  kvWatcher* raw = nullptr;
+  check_nats(kvStore_WatchAll(&raw, kv, &o), std::string("cannot read ") + what);
+  KvWatcherPtr watcher(raw);
+  std::map<std::string, Value> out;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    kvEntry* e = nullptr;
+    const natsStatus s = kvWatcher_Next(&e, watcher.get(), std::max<std::int64_t>(1, left.count()));
+    KvEntryPtr entry(e);
+    check_nats(s, std::string("cannot read ") + what);
+    if (!e) break;  // the end of what the bucket holds
+    const std::string key = kvEntry_Key(e);
+    if (kvEntry_Operation(e) == kvOp_Put) out[key] = value_of(e);
+    else out.erase(key);
+  }
+  return out;
+}
 
 // The value and revision of a key, nullopt when absent (or deleted, or expired).
 std::optional<Value> get_value(kvStore* kv, const std::string& key) {
@@ -143,8 +162,7 @@ std::optional<Value> get_value(kvStore* kv, const std::string& key) {
   KvEntryPtr entry(e);
   if (s == NATS_NOT_FOUND) return std::nullopt;
   check_nats(s, "cannot read '" + key + "'");
-  return Value{std::string(static_cast<const char*>(kvEntry_Value(entry.get())), kvEntry_ValueLen(entry.get())),
-               kvEntry_Revision(entry.get()), kvEntry_Created(entry.get()) / 1000000};
+  return value_of(entry.get());
 }
 
 }  // namespace
@@ -164,13 +182,11 @@ bool ClusterStore::remove_wanted(const std::string& name) {
 
 std::vector<WantedChannel> ClusterStore::wanted() {
   std::vector<WantedChannel> out;
-  for (const std::string& key : keys_of(impl_->wanted.get(), "the wanted channels")) {
+  for (const auto& [key, v] : read_bucket(impl_->wanted.get(), "the wanted channels", impl_->conn.timeout_ms())) {
     const auto name = channel_of_key(key);
     if (!name) continue;
-    const auto v = get_value(impl_->wanted.get(), key);
-    if (!v) continue;
     try {
-      out.push_back(decode_wanted(*name, v->first));
+      out.push_back(decode_wanted(*name, v.first));
     } catch (const std::invalid_argument& e) {
       spdlog::warn("cluster: wanted channel '{}' skipped: {}", *name, e.what());
     }
@@ -178,20 +194,37 @@ std::vector<WantedChannel> ClusterStore::wanted() {
   return out;
 }
 
-std::map<std::string, LeaseEntry> ClusterStore::leases() {
-  std::map<std::string, LeaseEntry> out;
-  for (const std::string& key : keys_of(impl_->leases.get(), "the leases")) {
-    const auto name = channel_of_key(key);
-    if (!name) continue;
-    const auto v = get_value(impl_->leases.get(), key);
-    if (!v) continue;
-    try {
-      out[*name] = {decode_lease(v->first), v->second, v->written_ms};
-    } catch (const std::invalid_argument& e) {
-      spdlog::warn("cluster: lease of '{}' skipped: {}", *name, e.what());
+ClusterStore::Shared ClusterStore::shared() {
+  Shared out;
+  for (const auto& [key, v] : read_bucket(impl_->leases.get(), "the leases", impl_->conn.timeout_ms())) {
+    if (const auto name = channel_of_key(key)) {
+      try {
+        out.leases[*name] = {decode_lease(v.first), v.second, v.written_ms};
+      } catch (const std::invalid_argument& e) {
+        spdlog::warn("cluster: lease of '{}' skipped: {}", *name, e.what());
+      }
+    } else if (const auto id = worker_of_key(key)) {
+      try {
+        out.workers.push_back(decode_worker(v.first));
+      } catch (const std::invalid_argument& e) {
+        spdlog::warn("cluster: worker '{}' skipped: {}", *id, e.what());
+      }
     }
   }
   return out;
+}
+
+std::map<std::string, LeaseEntry> ClusterStore::leases() { return shared().leases; }
+
+std::optional<LeaseEntry> ClusterStore::lease(const std::string& channel) {
+  const auto v = get_value(impl_->leases.get(), channel_key(channel));
+  if (!v) return std::nullopt;
+  try {
+    return LeaseEntry{decode_lease(v->first), v->second, v->written_ms};
+  } catch (const std::invalid_argument& e) {
+    spdlog::warn("cluster: lease of '{}' skipped: {}", channel, e.what());
+    return std::nullopt;
+  }
 }
 
 std::optional<std::uint64_t> ClusterStore::create_lease(const std::string& channel, const Lease& l) {
@@ -217,21 +250,7 @@ void ClusterStore::delete_lease(const std::string& channel) {
   check_nats(kvStore_Delete(impl_->leases.get(), channel_key(channel).c_str()), "cannot release '" + channel + "'");
 }
 
-std::vector<WorkerStatus> ClusterStore::workers() {
-  std::vector<WorkerStatus> out;
-  for (const std::string& key : keys_of(impl_->leases.get(), "the workers")) {
-    const auto id = worker_of_key(key);
-    if (!id) continue;
-    const auto v = get_value(impl_->leases.get(), key);
-    if (!v) continue;
-    try {
-      out.push_back(decode_worker(v->first));
-    } catch (const std::invalid_argument& e) {
-      spdlog::warn("cluster: worker '{}' skipped: {}", *id, e.what());
-    }
-  }
-  return out;
-}
+std::vector<WorkerStatus> ClusterStore::workers() { return shared().workers; }
 
 void ClusterStore::put_worker(const WorkerStatus& w) {
   const std::string v = encode_worker(w);

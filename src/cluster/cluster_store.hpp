@@ -1,6 +1,6 @@
 // The cluster's shared state in NATS: the wanted channels and the leases and worker heartbeats in two
 // JetStream key-value buckets, and the highlight stream's per-channel state. One connection; every call
-// is a request to the server, throwing NatsError (a std::runtime_error) with context when it fails.
+// is a request to the server (a whole bucket is read through one watcher, not a request per key), throwing NatsError (a std::runtime_error) with context when it fails.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +34,7 @@ class ClusterStore {
 
   NatsConnection& connection();
   bool connected() const;
+  std::uint64_t reconnects() const;  // times the connection came back after losing the server
   double lease_s() const;  // the lease bucket's TTL (it may predate our options)
 
   // Wanted channels.
@@ -44,12 +45,19 @@ class ClusterStore {
   // Leases, by channel. create: nullopt when someone holds it; update: nullopt when it changed since
   // `revision` (someone else wrote it, or it expired).
   std::map<std::string, LeaseEntry> leases();
+  std::optional<LeaseEntry> lease(const std::string& channel);  // one request: nullopt when none
   std::optional<std::uint64_t> create_lease(const std::string& channel, const Lease& l);
   std::optional<std::uint64_t> update_lease(const std::string& channel, const Lease& l, std::uint64_t revision);
   void delete_lease(const std::string& channel);
 
   // Worker heartbeats.
   std::vector<WorkerStatus> workers();
+  // The leases and the heartbeats together, as one read of their bucket.
+  struct Shared {
+    std::map<std::string, LeaseEntry> leases;
+    std::vector<WorkerStatus> workers;
+  };
+  Shared shared();
   void put_worker(const WorkerStatus& w);
   void delete_worker(const std::string& id);
 

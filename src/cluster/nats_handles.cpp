@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -25,6 +26,7 @@ struct NatsConnection::Events {
   std::mutex mu;
   std::condition_variable cv;
   bool closing = false, closed = false;
+  std::atomic<std::uint64_t> reconnects{0};
 
   static void disconnected(natsConnection*, void* self) {
     auto* e = static_cast<Events*>(self);
@@ -33,6 +35,7 @@ struct NatsConnection::Events {
   }
   static void reconnected(natsConnection*, void* self) {
     auto* e = static_cast<Events*>(self);
+    ++e->reconnects;
     std::lock_guard lock(e->mu);
     if (!e->closing) spdlog::info("cluster: reconnected to {}", e->url);
   }
@@ -95,6 +98,8 @@ void NatsConnection::close() {
   lock.unlock();
   nc_.reset();
 }
+
+std::uint64_t NatsConnection::reconnects() const { return events_->reconnects.load(); }
 
 bool NatsConnection::connected() const { return natsConnection_Status(nc_.get()) == NATS_CONN_STATUS_CONNECTED; }
 

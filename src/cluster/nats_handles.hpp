@@ -4,6 +4,7 @@
 
 #include <nats/nats.h>
 
+#include <cstdint>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -36,15 +37,7 @@ using SubscriptionPtr = std::unique_ptr<natsSubscription, NatsDeleter<natsSubscr
 using StreamInfoPtr = std::unique_ptr<jsStreamInfo, NatsDeleter<jsStreamInfo, jsStreamInfo_Destroy>>;
 using PubAckPtr = std::unique_ptr<jsPubAck, NatsDeleter<jsPubAck, jsPubAck_Destroy>>;
 using MetaDataPtr = std::unique_ptr<jsMsgMetaData, NatsDeleter<jsMsgMetaData, jsMsgMetaData_Destroy>>;
-
-// A kvKeysList on the stack, cleaned up when it goes.
-struct KvKeys {
-  kvKeysList list{};
-  KvKeys() = default;
-  KvKeys(const KvKeys&) = delete;
-  KvKeys& operator=(const KvKeys&) = delete;
-  ~KvKeys() { kvKeysList_Destroy(&list); }
-};
+using KvWatcherPtr = std::unique_ptr<kvWatcher, NatsDeleter<kvWatcher, kvWatcher_Destroy>>;
 
 // One connection to a NATS server with its JetStream context. It reconnects by itself, forever, and
 // buffers what is published meanwhile up to `reconnect_buffer_bytes`; on_state hears of each change.
@@ -64,6 +57,8 @@ class NatsConnection {
   natsConnection* nc() const { return nc_.get(); }
   jsCtx* js() const { return js_.get(); }
   bool connected() const;
+  // How many times the connection came back after losing the server (what was known from it may be stale).
+  std::uint64_t reconnects() const;
   const std::string& url() const { return url_; }
   int timeout_ms() const { return timeout_ms_; }
 
