@@ -19,13 +19,21 @@ unsigned long long rendezvous_weight(const std::string& worker, const std::strin
   return h ^ (h >> 31);
 }
 
+std::string holder_of(const ClusterView& view, const std::string& channel) {
+  if (const auto it = view.leases.find(channel); it != view.leases.end()) return it->second.owner;
+  const WorkerLoad* best = nullptr;
+  for (const WorkerLoad& w : view.workers)
+    if (w.publishing.count(channel) > 0 && (!best || w.id < best->id)) best = &w;
+  return best ? best->id : std::string();
+}
+
 namespace {
 
 std::map<std::string, int> held_counts(const ClusterView& view) {
   std::map<std::string, int> held;
   for (const WorkerLoad& w : view.workers) held[w.id] = 0;
-  for (const auto& [channel, lease] : view.leases)
-    if (view.wanted.count(channel) > 0) ++held[lease.owner];
+  for (const std::string& channel : view.wanted)
+    if (const std::string h = holder_of(view, channel); !h.empty()) ++held[h];
   return held;
 }
 
@@ -92,7 +100,7 @@ ClaimPlan plan_claims(const ClusterView& view, const std::string& me, const Bala
   for (const auto& [id, t] : target) need[id] = t - held.at(id);
   std::vector<std::string> free;
   for (const std::string& c : view.wanted)
-    if (view.leases.count(c) == 0) free.push_back(c);
+    if (holder_of(view, c).empty()) free.push_back(c);
   for (const std::string& c : free) {
     const std::string* best = nullptr;
     for (const auto& [id, n] : need) {

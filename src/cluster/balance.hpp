@@ -13,6 +13,9 @@ namespace hyped::cluster {
 struct WorkerLoad {
   std::string id;
   double cpu_headroom = 1.0;  // share of the machine's CPU left idle, 0..1
+  // Channels its heartbeat says it publishes. One whose lease is missing (expired while the NATS server
+  // was away) is still its own, about to be re-asserted: nobody else claims it.
+  std::set<std::string> publishing;
 };
 
 struct LeaseView {
@@ -26,6 +29,10 @@ struct ClusterView {
   std::map<std::string, LeaseView> leases;  // by channel; a lease exists only while its owner heartbeats
   std::vector<WorkerLoad> workers;          // every live worker (each heartbeats its load)
 };
+
+// Who holds a channel: its lease's owner, else a live worker whose heartbeat says it publishes it (the
+// first by id); empty: it is free.
+std::string holder_of(const ClusterView& view, const std::string& channel);
 
 struct BalanceOptions {
   // A worker with less idle CPU than this takes no more channels (it keeps those it has).

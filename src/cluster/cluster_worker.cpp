@@ -13,12 +13,17 @@ namespace hyped::cluster {
 
 namespace {
 
+using Steady = std::chrono::steady_clock;
+
 long long now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(WallClock::now().time_since_epoch()).count();
 }
 
-constexpr std::size_t kPendingLimit = 64;  // highlights kept per channel while warming up
+double unix_s() { return static_cast<double>(now_ms()) / 1000.0; }
+
+constexpr std::size_t kPendingLimit = 64;  // highlights kept per channel while warming up or fenced
 constexpr auto kFlushTimeout = std::chrono::seconds(3);
+constexpr auto kHandoverPoll = std::chrono::milliseconds(100);
 
 }  // namespace
 
@@ -35,31 +40,79 @@ ClusterWorker::ClusterWorker(ClusterStore& store, EventPublisher& publisher, Cha
 
 ClusterWorker::~ClusterWorker() { stop(); }
 
+std::chrono::steady_clock::duration ClusterWorker::valid_for() const {
+  // The server expires a lease lease_s after it stored the renewal, which is after we sent it; the margin
+  // covers clocks that run at slightly different rates.
+  const double s = store_.lease_s();
+  return std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(s - std::min(1.0, s / 6.0)));
+}
+
 void ClusterWorker::start() {
   cpu_.sample();
+  reconnects_seen_ = store_.reconnects();
+  // Workers started together see each other only from their second round: claiming in the first would
+  // let the first one up take every channel.
+  claims_from_ = Steady::now() + std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(store_.lease_s() / 3.0));
   thread_ = std::thread([this] { run(); });
 }
 
 void ClusterWorker::run() {
-  const auto period = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::duration<double>(store_.lease_s() / 3.0));
+  const auto period = std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(store_.lease_s() / 3.0));
+  auto next_round = Steady::now();
   std::unique_lock lock(stop_mu_);
   while (!stopping_) {
     lock.unlock();
-    try {
-      round();
-    } catch (const std::exception& e) {
-      // NATS down or slow: keep following what we have; leases are re-asserted once it answers.
-      spdlog::warn("cluster: worker {}: {}", id_, e.what());
+    const std::uint64_t reconnects = store_.reconnects();
+    if (reconnects != reconnects_seen_) {
+      // What the others held may have expired while the server was away: they re-assert it in their
+      // first round, which every live worker runs within a period.
+      reconnects_seen_ = reconnects;
+      claims_from_ = Steady::now() + 2 * period;
+      next_round = Steady::now();
     }
-    lock.lock();
-    // A taker that is ready polls fast, so the channel's publishing moves on the moment the holder lets go.
+    if (Steady::now() >= next_round) {
+      try {
+        round();
+      } catch (const std::exception& e) {
+        // NATS down or slow: keep following what we have; leases are re-asserted once it answers.
+        spdlog::warn("cluster: worker {}: {}", id_, e.what());
+      }
+      next_round = Steady::now() + period;
+    } else {
+      try {
+        poll_handovers();
+      } catch (const std::exception& e) {
+        spdlog::warn("cluster: worker {}: {}", id_, e.what());
+      }
+    }
+    const auto fence = fence_expired();
     bool awaiting = false;
     {
       std::lock_guard g(mu_);
       for (const auto& [name, f] : followed_) awaiting |= f.role == Role::Shadow && f.ready_sent;
     }
-    stop_cv_.wait_for(lock, awaiting ? std::min(period, std::chrono::milliseconds(250)) : period, [this] { return stopping_; });
+    auto wake = std::min(next_round, fence);
+    if (awaiting) wake = std::min(wake, Steady::now() + kHandoverPoll);
+    wake = std::min(wake, Steady::now() + std::chrono::milliseconds(250));  // notices a reconnect soon
+    lock.lock();
+    stop_cv_.wait_until(lock, wake, [this] { return stopping_; });
   }
+}
+
+std::chrono::steady_clock::time_point ClusterWorker::fence_expired() {
+  const auto now = Steady::now();
+  auto next = Steady::time_point::max();
+  std::lock_guard lock(mu_);
+  for (auto& [name, f] : followed_) {
+    if (f.role != Role::Owner || f.silenced) continue;
+    if (now < f.valid_until) {
+      next = std::min(next, f.valid_until);
+    } else if (!f.fenced) {
+      f.fenced = true;
+      spdlog::warn("cluster: stopped publishing '{}' at {:.3f} (its lease was not renewed in time)", name, unix_s());
+    }
+  }
+  return next;
 }
 
 void ClusterWorker::stop() {
@@ -77,8 +130,11 @@ void ClusterWorker::stop() {
   }
   for (const auto& [name, role] : all) {
     host_.unfollow(name);
-    if (role == Role::Owner) publisher_.flush(kFlushTimeout);
+    std::lock_guard lock(mu_);
+    if (role == Role::Owner) spdlog::info("cluster: stopped publishing '{}' at {:.3f} (the worker stops)", name, unix_s());
+    followed_.erase(name);
   }
+  publisher_.flush(kFlushTimeout);
   for (const auto& [name, role] : all) {
     if (role != Role::Owner) continue;
     try {
@@ -91,8 +147,6 @@ void ClusterWorker::stop() {
     store_.delete_worker(id_);
   } catch (const std::exception&) {
   }
-  std::lock_guard lock(mu_);
-  followed_.clear();
 }
 
 std::vector<std::string> ClusterWorker::held() const {
@@ -108,12 +162,6 @@ void ClusterWorker::round() {
   std::map<std::string, WantedChannel> wanted;
   for (WantedChannel& w : store_.wanted()) wanted.emplace(w.name, std::move(w));
   heartbeat();
-  if (!seen_by_others_) {
-    // Workers started together see each other only from their second round: claiming in the first
-    // would let the first one up take every channel.
-    seen_by_others_ = true;
-    return;
-  }
   std::vector<std::string> ended;
   {
     std::lock_guard lock(mu_);
@@ -122,21 +170,27 @@ void ClusterWorker::round() {
   }
   for (const std::string& name : ended) {
     spdlog::info("cluster: the stream of '{}' ended; giving it back", name);
-    bool owner = false;
-    {
-      std::lock_guard lock(mu_);
-      owner = followed_.at(name).role == Role::Owner;
-    }
-    drop(name, owner);
+    drop(name, Stop::Release, "its stream ended");
   }
-  renew(store_.leases());
-  advance_shadows(store_.leases());
-  const std::map<std::string, LeaseEntry> leases = store_.leases();
-  ClusterView view;
-  for (const auto& [name, w] : wanted) view.wanted.insert(name);
-  for (const auto& [name, e] : leases) view.leases[name] = {e.lease.worker, e.lease.handover_to, e.lease.ready};
-  for (const WorkerStatus& w : store_.workers()) view.workers.push_back({w.worker, w.cpu_headroom});
-  apply_plan(view, wanted, leases);
+  auto view_of = [&](const ClusterStore::Shared& shared) {
+    ClusterView view;
+    for (const auto& [name, w] : wanted) view.wanted.insert(name);
+    for (const auto& [name, e] : shared.leases) view.leases[name] = {e.lease.worker, e.lease.handover_to, e.lease.ready};
+    for (const WorkerStatus& w : shared.workers) {
+      WorkerLoad load{w.worker, w.cpu_headroom, {}};
+      for (const auto& [c, l] : w.channels) load.publishing.insert(c);
+      view.workers.push_back(std::move(load));
+    }
+    return view;
+  };
+  {
+    const ClusterStore::Shared before = store_.shared();
+    renew(before.leases);
+    advance_shadows(before.leases, view_of(before));
+  }
+  if (Steady::now() < claims_from_) return;
+  const ClusterStore::Shared now = store_.shared();
+  apply_plan(view_of(now), wanted, now.leases);
 }
 
 void ClusterWorker::heartbeat() {
@@ -151,7 +205,8 @@ void ClusterWorker::heartbeat() {
   st.connected = store_.connected();
   {
     std::lock_guard lock(mu_);
-    for (const auto& [name, f] : followed_) (f.role == Role::Owner ? st.channels : st.shadowing)[name] = f.load;
+    for (const auto& [name, f] : followed_)
+      if (!f.silenced) (f.role == Role::Owner ? st.channels : st.shadowing)[name] = f.load;
     st.streams = static_cast<int>(followed_.size());
   }
   store_.put_worker(st);
@@ -162,38 +217,50 @@ void ClusterWorker::renew(const std::map<std::string, LeaseEntry>& leases) {
   {
     std::lock_guard lock(mu_);
     for (const auto& [name, f] : followed_)
-      if (f.role == Role::Owner) owned.emplace_back(name, f.lease);
+      if (f.role == Role::Owner && !f.leaving) owned.emplace_back(name, f.lease);
   }
   for (const auto& [name, mine] : owned) {
     const auto it = leases.find(name);
     std::optional<std::uint64_t> rev;
+    const auto sent = Steady::now();
     if (it == leases.end()) {
-      // Expired while NATS was away (or a heartbeat came too late): ours again unless someone took it.
+      // Expired while NATS was away (or a renewal came too late): ours again unless someone took it.
       rev = store_.create_lease(name, mine);
       if (!rev) {
-        spdlog::warn("cluster: lost '{}' while away; another worker follows it now", name);
-        drop(name, false);
+        drop(name, Stop::Lost, "lost while away: another worker follows it now");
         continue;
       }
       spdlog::info("cluster: lease of '{}' re-asserted", name);
     } else if (it->second.lease.worker != id_) {
-      spdlog::warn("cluster: '{}' is now followed by {}; letting it go", name, it->second.lease.worker);
-      drop(name, false);
+      drop(name, Stop::Lost, "now followed by " + it->second.lease.worker);
       continue;
     } else {
       // Keep what a taker wrote into it (its hand-over readiness).
       rev = store_.update_lease(name, it->second.lease, it->second.revision);
       if (!rev) continue;  // written meanwhile: next round sees what
     }
-    std::lock_guard lock(mu_);
-    if (auto f = followed_.find(name); f != followed_.end()) {
-      f->second.revision = *rev;
-      f->second.lease = it == leases.end() ? mine : it->second.lease;
+    std::vector<Pending> pending;
+    {
+      std::lock_guard lock(mu_);
+      const auto f = followed_.find(name);
+      if (f == followed_.end() || f->second.role != Role::Owner) continue;
+      Followed& g = f->second;
+      g.revision = *rev;
+      g.lease = it == leases.end() ? mine : it->second.lease;
+      g.valid_until = sent + valid_for();
+      if (g.fenced) {
+        g.fenced = false;
+        spdlog::info("cluster: publishing '{}' from {:.3f} (its lease renewed; {} highlights found meanwhile)", name,
+                     unix_s(), g.pending.size());
+        pending = std::move(g.pending);
+        g.pending.clear();
+      }
+      for (const Pending& p : pending) publish_highlight(name, g, p.highlight, p.wall);
     }
   }
 }
 
-void ClusterWorker::advance_shadows(const std::map<std::string, LeaseEntry>& leases) {
+void ClusterWorker::advance_shadows(const std::map<std::string, LeaseEntry>& leases, const ClusterView& view) {
   std::vector<std::pair<std::string, Followed>> shadows;
   {
     std::lock_guard lock(mu_);
@@ -207,25 +274,21 @@ void ClusterWorker::advance_shadows(const std::map<std::string, LeaseEntry>& lea
   for (const auto& [name, f] : shadows) {
     const auto it = leases.find(name);
     if (it == leases.end()) {
+      if (!holder_of(view, name).empty()) continue;  // its holder is re-asserting it (a server restart)
       // The holder went away before handing over: claim it, warmed up already.
       Lease l{id_, "", false, now_ms()};
-      if (const auto rev = store_.create_lease(name, l)) {
-        spdlog::info("cluster: took '{}' (its holder is gone)", name);
-        become_owner(name, *rev, l, WallClock::time_point::min());
-      }
+      const auto sent = Steady::now();
+      if (const auto rev = store_.create_lease(name, l))
+        become_owner(name, *rev, l, sent, WallClock::time_point::min(), "its holder is gone");
       continue;
     }
     const Lease& l = it->second.lease;
     if (l.worker == id_) {
-      const double warm = std::chrono::duration<double>(std::chrono::steady_clock::now() - f.since).count();
-      spdlog::info("cluster: took '{}' over from its holder ({:.1f} s warmed up)", name, warm);
-      // What this worker found after the holder stopped is news; before, the holder published it.
-      const auto released = WallClock::time_point(std::chrono::milliseconds(l.since_ms)) - std::chrono::seconds(1);
-      become_owner(name, it->second.revision, l, released);
+      take_over(name, it->second);
     } else if (l.handover_to != id_) {
       spdlog::info("cluster: hand-over of '{}' called off", name);
-      drop(name, false);
-    } else if (!f.ready_sent && std::chrono::steady_clock::now() - f.since >= std::chrono::duration<double>(warmup_s_)) {
+      drop(name, Stop::Release, "");
+    } else if (!f.ready_sent && Steady::now() - f.since >= std::chrono::duration<double>(warmup_s_)) {
       Lease ready = l;
       ready.ready = true;
       if (store_.update_lease(name, ready, it->second.revision)) {
@@ -236,8 +299,36 @@ void ClusterWorker::advance_shadows(const std::map<std::string, LeaseEntry>& lea
   }
 }
 
+void ClusterWorker::poll_handovers() {
+  if (!store_.connected()) return;
+  std::vector<std::string> ready;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [name, f] : followed_)
+      if (f.role == Role::Shadow && f.ready_sent) ready.push_back(name);
+  }
+  for (const std::string& name : ready)
+    if (const auto e = store_.lease(name); e && e->lease.worker == id_) take_over(name, *e);
+}
+
+void ClusterWorker::take_over(const std::string& channel, const LeaseEntry& e) {
+  // Renewed at once: our clock then says how long it is ours.
+  const auto sent = Steady::now();
+  const auto rev = store_.update_lease(channel, e.lease, e.revision);
+  if (!rev) return;  // changed meanwhile: the next round sees how
+  double warm = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (auto f = followed_.find(channel); f != followed_.end()) warm = std::chrono::duration<double>(Steady::now() - f->second.since).count();
+  }
+  spdlog::info("cluster: took '{}' over from its holder ({:.1f} s warmed up)", channel, warm);
+  // What this worker found after the holder stopped is news; before, the holder published it.
+  const auto released = WallClock::time_point(std::chrono::milliseconds(e.lease.since_ms)) - std::chrono::seconds(1);
+  become_owner(channel, *rev, e.lease, sent, released, "taken over");
+}
+
 void ClusterWorker::become_owner(const std::string& channel, std::uint64_t revision, const Lease& lease,
-                                 WallClock::time_point after) {
+                                 Steady::time_point sent, WallClock::time_point after, const char* why) {
   const std::optional<HighlightEvent> last = store_.last_highlight(channel);
   std::lock_guard lock(mu_);
   auto it = followed_.find(channel);
@@ -246,29 +337,42 @@ void ClusterWorker::become_owner(const std::string& channel, std::uint64_t revis
   f.role = Role::Owner;
   f.revision = revision;
   f.lease = lease;
+  f.valid_until = sent + valid_for();
+  f.fenced = false;
   claim_ownership(f, last);
+  spdlog::info("cluster: publishing '{}' from {:.3f} ({})", channel, unix_s(), why);
   std::vector<Pending> pending = std::move(f.pending);
   f.pending.clear();
   for (const Pending& p : pending)
     if (p.fired >= after) publish_highlight(channel, f, p.highlight, p.wall);
 }
 
-void ClusterWorker::drop(const std::string& channel, bool delete_lease) {
+void ClusterWorker::drop(const std::string& channel, Stop how, const std::string& why) {
   bool owner = false;
   {
     std::lock_guard lock(mu_);
     const auto it = followed_.find(channel);
     if (it == followed_.end()) return;
-    owner = it->second.role == Role::Owner;
-    it->second.leaving = true;
+    Followed& f = it->second;
+    owner = f.role == Role::Owner;
+    f.leaving = true;
+    if (how == Stop::Lost && owner) {
+      // Not ours any more: not one more highlight from here.
+      f.silenced = true;
+      spdlog::warn("cluster: stopped publishing '{}' at {:.3f} ({}; {} highlights found while its lease had run out "
+                   "are left to it)",
+                   channel, unix_s(), why, f.pending.size());
+      f.pending.clear();
+    }
   }
   host_.unfollow(channel);  // its last highlights are published while we still hold it
-  if (owner) publisher_.flush(kFlushTimeout);
   {
     std::lock_guard lock(mu_);
+    if (owner && how != Stop::Lost) spdlog::info("cluster: stopped publishing '{}' at {:.3f} ({})", channel, unix_s(), why);
     followed_.erase(channel);
   }
-  if (delete_lease) store_.delete_lease(channel);
+  if (owner) publisher_.flush(kFlushTimeout);
+  if (owner && how == Stop::Release) store_.delete_lease(channel);
 }
 
 void ClusterWorker::apply_plan(const ClusterView& view, const std::map<std::string, WantedChannel>& wanted,
@@ -280,21 +384,19 @@ void ClusterWorker::apply_plan(const ClusterView& view, const std::map<std::stri
     return it->second.revision;
   };
   for (const std::string& c : plan.release) {
-    spdlog::info("cluster: giving up '{}'", c);
     bool followed = false;
     {
       std::lock_guard lock(mu_);
       followed = followed_.count(c) > 0;
     }
-    if (followed) drop(c, true);
+    if (followed) drop(c, Stop::Release, "given up: no longer wanted here");
     else store_.delete_lease(c);  // a lease of ours from before a restart
   }
   for (const std::string& c : plan.complete) {
     const auto rev = revision_of(c);
     if (!rev) continue;
     const std::string to = leases.at(c).lease.handover_to;
-    drop(c, false);
-    spdlog::info("cluster: stopped publishing '{}' for {}", c, to);
+    drop(c, Stop::HandOver, "handed over to " + to);
     if (store_.update_lease(c, Lease{to, "", false, now_ms()}, *rev))
       spdlog::info("cluster: handed '{}' over to {}", c, to);
     else
@@ -311,6 +413,7 @@ void ClusterWorker::apply_plan(const ClusterView& view, const std::map<std::stri
     const auto w = wanted.find(c);
     if (w == wanted.end()) continue;
     Lease l{id_, "", false, now_ms()};
+    const auto sent = Steady::now();
     const auto rev = store_.create_lease(c, l);
     if (!rev) continue;  // another worker was quicker
     const std::optional<HighlightEvent> last = store_.last_highlight(c);
@@ -320,11 +423,12 @@ void ClusterWorker::apply_plan(const ClusterView& view, const std::map<std::stri
       f.role = Role::Owner;
       f.revision = *rev;
       f.lease = l;
+      f.valid_until = sent + valid_for();
       claim_ownership(f, last);
-      f.since = std::chrono::steady_clock::now();
+      f.since = Steady::now();
       followed_[c] = std::move(f);
+      spdlog::info("cluster: publishing '{}' from {:.3f} (claimed)", c, unix_s());
     }
-    spdlog::info("cluster: following '{}'", c);
     host_.follow(w->second);
   }
   for (const std::string& c : plan.shadow) {
@@ -335,7 +439,7 @@ void ClusterWorker::apply_plan(const ClusterView& view, const std::map<std::stri
       if (followed_.count(c) > 0) continue;
       Followed f;
       f.role = Role::Shadow;
-      f.since = std::chrono::steady_clock::now();
+      f.since = Steady::now();
       followed_[c] = std::move(f);
     }
     spdlog::info("cluster: warming up on '{}' to take it over", c);
@@ -374,10 +478,17 @@ std::optional<Highlight> ClusterWorker::on_highlight(const std::string& channel,
   const auto it = followed_.find(channel);
   if (it == followed_.end()) return std::nullopt;
   Followed& f = it->second;
-  if (f.role == Role::Shadow) {
-    auto same = std::find_if(f.pending.begin(), f.pending.end(), [&](const Pending& p) { return p.highlight.id == h.id; });
+  if (f.silenced) return std::nullopt;
+  if (f.role == Role::Shadow || Steady::now() >= f.valid_until) {
+    // Warming up, or the lease may have run out: kept until we know whose the channel is.
+    // A shadow keeps each highlight as last revised (the taker publishes those the holder did not); an
+    // owner keeps every message, to publish them in order once the lease is renewed.
+    auto same = f.role == Role::Owner ? f.pending.end()
+                                      : std::find_if(f.pending.begin(), f.pending.end(),
+                                                     [&](const Pending& p) { return p.highlight.id == h.id; });
     if (same != f.pending.end()) *same = {h, wall, same->fired};  // a revision: keep when it first fired
     else if (f.pending.size() < kPendingLimit) f.pending.push_back({h, wall, WallClock::now()});
+    else spdlog::warn("cluster: more than {} highlights of '{}' wait; one is not kept", kPendingLimit, channel);
     return std::nullopt;
   }
   if (!publish_highlight(channel, f, h, wall)) return std::nullopt;
@@ -385,7 +496,6 @@ std::optional<Highlight> ClusterWorker::on_highlight(const std::string& channel,
   out.id = f.id_base + (h.id - f.first_local) + 1;
   return out;
 }
-
 void ClusterWorker::on_action(const ActionResult& r) {
   publisher_.publish(action_subject(r.channel), encode_action_event(r), action_msg_id(r.channel, r.highlight_id, to_string(r.kind)));
 }

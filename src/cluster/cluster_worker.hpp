@@ -2,6 +2,12 @@
 // store, heartbeats them every lease_s / 3, gives them up when they are no longer wanted or when it holds
 // more than its share, takes channels over from workers that joined or died, and publishes the highlights
 // and action results of the channels it holds to the stream under cluster-wide ids.
+//
+// Never two publishers of a channel: a worker publishes a channel's highlights only while its lease is
+// known to be alive (renewed less than lease_s ago, less a margin, by its own clock); what it finds
+// after that waits until the lease is renewed, and is not published if the channel went to another.
+// A holder lets go of a channel before the taker starts publishing it. Each change is logged as
+// "publishing 'NAME' from T" / "stopped publishing 'NAME' at T" (T: Unix seconds, as the change happened).
 #pragma once
 
 #include <chrono>
@@ -73,8 +79,12 @@ class ClusterWorker {
     WallClock::time_point wall;
     WallClock::time_point fired;
   };
+  enum class Stop { Release, HandOver, Lost };
   struct Followed {
     Role role = Role::Owner;
+    // Owner: publishing is allowed until then; past it, highlights wait in `pending` for a renewal.
+    std::chrono::steady_clock::time_point valid_until;
+    bool fenced = false;  // the lease ran out before it was renewed (logged once)
     std::uint64_t revision = 0;  // of the lease as we last wrote or read it
     Lease lease;                 // as we last wrote it (owner)
     int id_base = 0;             // cluster id = id_base + (local id - first_local + 1)
@@ -82,21 +92,31 @@ class ClusterWorker {
     std::optional<WallClock::time_point> last_start;  // clip start of the last highlight published before us
     std::chrono::steady_clock::time_point since;
     bool ready_sent = false;
-    std::vector<Pending> pending;  // shadow: highlights found while warming up
+    std::vector<Pending> pending;  // shadow: found while warming up; owner: found while fenced
     ChannelLoad load;
     bool ended = false;  // its stream ended without our asking
     bool leaving = false;  // we asked the host to stop it
+    bool silenced = false;  // lost to another worker: nothing more is published
   };
 
   void run();
   void round();
   void heartbeat();
   void renew(const std::map<std::string, LeaseEntry>& leases);
-  void advance_shadows(const std::map<std::string, LeaseEntry>& leases);
+  void advance_shadows(const std::map<std::string, LeaseEntry>& leases, const ClusterView& view);
+  // A ready taker: polls the leases it waits for, so publishing moves on right as the holder lets go.
+  void poll_handovers();
+  void take_over(const std::string& channel, const LeaseEntry& e);
   void apply_plan(const ClusterView& view, const std::map<std::string, WantedChannel>& wanted,
                   const std::map<std::string, LeaseEntry>& leases);
-  void become_owner(const std::string& channel, std::uint64_t revision, const Lease& lease, WallClock::time_point after);
-  void drop(const std::string& channel, bool delete_lease);
+  // Starts publishing a channel whose lease was just written (at `sent`, or before) with `revision`;
+  // pending highlights fired at or after `after` go out.
+  void become_owner(const std::string& channel, std::uint64_t revision, const Lease& lease,
+                    std::chrono::steady_clock::time_point sent, WallClock::time_point after, const char* why);
+  void drop(const std::string& channel, Stop how, const std::string& why);
+  // Logs the owners whose lease ran out; returns when the next one runs out.
+  std::chrono::steady_clock::time_point fence_expired();
+  std::chrono::steady_clock::duration valid_for() const;
   // Publishes under the cluster id; false when it is not ours to publish (see refractory_s).
   bool publish_highlight(const std::string& channel, Followed& f, const Highlight& local, WallClock::time_point wall);
   void claim_ownership(Followed& f, const std::optional<HighlightEvent>& last);
@@ -118,7 +138,10 @@ class ClusterWorker {
   bool stopping_ = false;
   std::thread thread_;
   CpuHeadroom cpu_;  // control thread
-  bool seen_by_others_ = false;  // control thread: one heartbeat is out
+  // Control thread: no claims before then: at start, until the others have seen our heartbeat; after a
+  // reconnect, until every live worker has heartbeated and re-asserted its leases.
+  std::chrono::steady_clock::time_point claims_from_;
+  std::uint64_t reconnects_seen_ = 0;
 };
 
 }  // namespace hyped::cluster

@@ -67,6 +67,7 @@ void HighlightFeed::start(std::chrono::milliseconds catch_up) {
     deliver(natsMsg_GetSubject(msg.get()), natsMsg_GetData(msg.get()), natsMsg_GetDataLength(msg.get()), seq <= kept_up_to);
     ++replayed;
   }
+  last_seq_ = seq;
   if (seq < kept_up_to) spdlog::warn("cluster: caught up with the stream only to sequence {} of {}", seq, kept_up_to);
   spdlog::info("cluster: {} kept events read from the stream", replayed);
   thread_ = std::thread([this] { run(); });
@@ -85,6 +86,17 @@ void HighlightFeed::run() {
       spdlog::warn("cluster: reading the stream: {} ({})", natsStatus_GetText(s), detail ? detail : "");
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
       continue;
+    }
+    // The ordered consumer is recreated after a reconnect from where it was; should it ever deliver a
+    // message again, the stream sequence tells, and clients do not hear of it twice.
+    jsMsgMetaData* md = nullptr;
+    if (natsMsg_GetMetaData(&md, msg.get()) == NATS_OK) {
+      MetaDataPtr meta(md);
+      if (meta->Sequence.Stream <= last_seq_) {
+        ++redelivered_;
+        continue;
+      }
+      last_seq_ = meta->Sequence.Stream;
     }
     deliver(natsMsg_GetSubject(msg.get()), natsMsg_GetData(msg.get()), natsMsg_GetDataLength(msg.get()), false);
   }

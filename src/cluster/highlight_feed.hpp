@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -34,6 +35,7 @@ class HighlightFeed {
   void stop();
   long long delivered() const { return delivered_; }
   long long malformed() const { return malformed_; }
+  long long redelivered() const { return redelivered_; }  // skipped: that stream sequence was delivered
 
  private:
   struct Impl;
@@ -44,7 +46,8 @@ class HighlightFeed {
   Handlers handlers_;
   std::unique_ptr<Impl> impl_;
   std::atomic<bool> stop_{false};
-  std::atomic<long long> delivered_{0}, malformed_{0};
+  std::atomic<long long> delivered_{0}, malformed_{0}, redelivered_{0};
+  std::uint64_t last_seq_ = 0;  // the last stream sequence delivered (the feed's thread, after start)
   std::thread thread_;
 };
 

@@ -16,7 +16,7 @@ ClusterView view_of(int channels, std::vector<std::string> workers) {
     name += std::to_string(100 + i);
     v.wanted.insert(name);
   }
-  for (auto& w : workers) v.workers.push_back({w, 1.0});
+  for (auto& w : workers) v.workers.push_back({w, 1.0, {}});
   return v;
 }
 
@@ -88,7 +88,7 @@ TEST_CASE("a joining worker is offered a share by hand-over, never more than it 
   ClusterView v = view_of(30, {"a", "b"});
   REQUIRE(settle(v, {}) > 0);
   CHECK(counts(v)["a"] == 15);
-  v.workers.push_back({"c", 1.0});
+  v.workers.push_back({"c", 1.0, {}});
   const ClaimPlan pa = plan_claims(v, "a", {});
   const ClaimPlan pb = plan_claims(v, "b", {});
   CHECK(pa.claim.empty());
@@ -114,7 +114,7 @@ TEST_CASE("a joining worker is offered a share by hand-over, never more than it 
 TEST_CASE("without hand-over, the surplus is released for the joiner to claim, and it settles evenly") {
   ClusterView v = view_of(30, {"a", "b"});
   REQUIRE(settle(v, {0.1, false}) > 0);
-  v.workers.push_back({"c", 1.0});
+  v.workers.push_back({"c", 1.0, {}});
   REQUIRE(settle(v, {0.1, false}) > 0);
   CHECK(counts(v)["a"] == 10);
   CHECK(counts(v)["b"] == 10);
@@ -144,4 +144,27 @@ TEST_CASE("channels no longer wanted are released; a worker not yet heartbeating
   CHECK(p.release == std::vector<std::string>{"c100"});
   const ClaimPlan ghost = plan_claims(v, "zz", {});
   CHECK(ghost.claim.empty());
+}
+
+TEST_CASE("a channel whose lease expired while its holder still publishes it is not free to others") {
+  // After a NATS server restart the leases may have expired; the holders re-assert them in their first
+  // round, and their heartbeats say which channels are theirs meanwhile.
+  ClusterView v = view_of(4, {"a", "b"});
+  v.workers[0].publishing = {"c100", "c101"};
+  v.leases["c102"] = {"b", "", false};
+  CHECK(holder_of(v, "c100") == "a");
+  CHECK(holder_of(v, "c102") == "b");
+  CHECK(holder_of(v, "c103").empty());
+  const ClaimPlan pb = plan_claims(v, "b", {});
+  CHECK(pb.claim == std::vector<std::string>{"c103"});  // b is one short of its two; a's two stay a's
+  const ClaimPlan pa = plan_claims(v, "a", {});
+  CHECK(pa.claim.empty());
+  CHECK(pa.hand_over.empty());
+}
+
+TEST_CASE("a lease names the holder even when another worker's heartbeat still lists the channel") {
+  ClusterView v = view_of(1, {"a", "b"});
+  v.workers[0].publishing = {"c100"};  // a's heartbeat from before it let go
+  v.leases["c100"] = {"b", "", false};
+  CHECK(holder_of(v, "c100") == "b");
 }
