@@ -176,10 +176,22 @@ void ClusterWorker::round() {
     ClusterView view;
     for (const auto& [name, w] : wanted) view.wanted.insert(name);
     for (const auto& [name, e] : shared.leases) view.leases[name] = {e.lease.worker, e.lease.handover_to, e.lease.ready};
+    const auto now = Steady::now();
     for (const WorkerStatus& w : shared.workers) {
       WorkerLoad load{w.worker, w.cpu_headroom, {}};
       for (const auto& [c, l] : w.channels) load.publishing.insert(c);
-      view.workers.push_back(std::move(load));
+      recent_workers_[w.worker] = {std::move(load), now};
+    }
+    // A bucket read may miss a heartbeat written while it ran: a worker is gone when two rounds in a row
+    // missed it (its heartbeat expired), not one.
+    const auto grace = std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(store_.lease_s() / 2.0));
+    for (auto w = recent_workers_.begin(); w != recent_workers_.end();) {
+      if (now - w->second.second > grace) {
+        w = recent_workers_.erase(w);
+        continue;
+      }
+      view.workers.push_back(w->second.first);
+      ++w;
     }
     return view;
   };
@@ -220,10 +232,16 @@ void ClusterWorker::renew(const std::map<std::string, LeaseEntry>& leases) {
       if (f.role == Role::Owner && !f.leaving) owned.emplace_back(name, f.lease);
   }
   for (const auto& [name, mine] : owned) {
-    const auto it = leases.find(name);
+    auto it = leases.find(name);
+    std::optional<LeaseEntry> read_again;
+    if (it == leases.end()) {
+      // A bucket read may miss a key written while it ran: ask for this one before calling it expired.
+      read_again = store_.lease(name);
+    }
     std::optional<std::uint64_t> rev;
     const auto sent = Steady::now();
-    if (it == leases.end()) {
+    const LeaseEntry* current = it != leases.end() ? &it->second : read_again ? &*read_again : nullptr;
+    if (!current) {
       // Expired while NATS was away (or a renewal came too late): ours again unless someone took it.
       rev = store_.create_lease(name, mine);
       if (!rev) {
@@ -231,12 +249,12 @@ void ClusterWorker::renew(const std::map<std::string, LeaseEntry>& leases) {
         continue;
       }
       spdlog::info("cluster: lease of '{}' re-asserted", name);
-    } else if (it->second.lease.worker != id_) {
-      drop(name, Stop::Lost, "now followed by " + it->second.lease.worker);
+    } else if (current->lease.worker != id_) {
+      drop(name, Stop::Lost, "now followed by " + current->lease.worker);
       continue;
     } else {
       // Keep what a taker wrote into it (its hand-over readiness).
-      rev = store_.update_lease(name, it->second.lease, it->second.revision);
+      rev = store_.update_lease(name, current->lease, current->revision);
       if (!rev) continue;  // written meanwhile: next round sees what
     }
     std::vector<Pending> pending;
@@ -246,7 +264,7 @@ void ClusterWorker::renew(const std::map<std::string, LeaseEntry>& leases) {
       if (f == followed_.end() || f->second.role != Role::Owner) continue;
       Followed& g = f->second;
       g.revision = *rev;
-      g.lease = it == leases.end() ? mine : it->second.lease;
+      g.lease = current ? current->lease : mine;
       g.valid_until = sent + valid_for();
       if (g.fenced) {
         g.fenced = false;

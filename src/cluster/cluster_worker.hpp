@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "cluster/balance.hpp"
 #include "cluster/cluster_options.hpp"
 #include "cluster/cluster_wire.hpp"
 #include "cluster/cpu_headroom.hpp"
@@ -28,7 +29,6 @@ namespace hyped::cluster {
 
 class ClusterStore;
 class EventPublisher;
-struct ClusterView;
 struct LeaseEntry;
 
 // What a worker follows channels with (the live session, in the app). Called from the worker's control
@@ -142,6 +142,8 @@ class ClusterWorker {
   // reconnect, until every live worker has heartbeated and re-asserted its leases.
   std::chrono::steady_clock::time_point claims_from_;
   std::uint64_t reconnects_seen_ = 0;
+  // Control thread: the workers whose heartbeat a recent read showed, and when.
+  std::map<std::string, std::pair<WorkerLoad, std::chrono::steady_clock::time_point>> recent_workers_;
 };
 
 }  // namespace hyped::cluster
