@@ -306,8 +306,16 @@ def main():
         extra = [(c, round(s - t0, 1)) for c, s in clients
                  if s >= warm_from and not any(c == c2 and abs(s - s2) <= 5 for c2, s2 in ref)]
         early_missing = sorted(c for c in early_ref if not any(c == c2 and s2 < warm_from for c2, s2 in clients))
+        # Twice: two highlights of a channel within the refractory period where the reference has no
+        # such pair (a detector may fire again soon after a revision moved a clip; the reference shows it).
+        def ref_pair(c, a, b):
+            near_a = [r for c2, r in ref if c2 == c and abs(r - a) <= 5]
+            near_b = [r for c2, r in ref if c2 == c and abs(r - b) <= 5]
+            return any(ra != rb for ra in near_a for rb in near_b)
         doubled = [(c, round(s - t0, 1)) for i, (c, s) in enumerate(clients)
-                   if any(c == c2 and abs(s - s2) < 8 for c2, s2 in clients[:i])]
+                   if any(c == c2 and abs(s - s2) < 8 and not ref_pair(c, s, s2) for c2, s2 in clients[:i])]
+        with open(os.path.join(d, "highlights.json"), "w") as f:
+            json.dump({"t0": t0, "reference": ref, "client": clients}, f)
         print(f"reference: {len(ref)} highlights ({len(excused)} in the killed worker's gap); client: {len(clients)}")
         check(len(expected) >= STREAMS * 3, f"the reference found the bursts ({len(expected)})")
         check(not early_missing, f"every channel's first burst reached the client: {early_missing[:8]}")
