@@ -56,6 +56,15 @@ auto integer(int DetectorParams::*field) {
   };
 }
 
+auto cluster_number(double cluster::ClusterOptions::*field, double lo, double hi) {
+  return [field, lo, hi](AppConfig& c, const toml::node& n, const std::string& where) {
+    const auto v = n.value<double>();
+    if (!v || n.is_boolean() || !(*v >= lo && *v <= hi))
+      throw ConfigError(where + " must be a number in [" + std::to_string(lo).substr(0, 5) + ", " + std::to_string(hi).substr(0, 7) + "]");
+    c.cluster.*field = *v;
+  };
+}
+
 auto server_int(auto ServerOptions::*field, long long lo, long long hi) {
   return [field, lo, hi](AppConfig& c, const toml::node& n, const std::string& where) {
     const auto v = integer_of(n);
@@ -232,6 +241,27 @@ const std::vector<KeySpec>& key_specs() {
       {"server", "idle_timeout_s", server_int(&ServerOptions::idle_timeout, 2, 86400)},
       {"server", "io_threads", server_int(&ServerOptions::io_threads, 0, 64)},
       {"server", "history_limit", server_int(&ServerOptions::history_limit, 1, 10000000)},
+      {"cluster", "url",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         if (!n.is_string() || n.value<std::string>()->rfind("nats://", 0) != 0)
+           throw ConfigError(where + " must be a nats://HOST:PORT URL");
+         c.cluster.url = *n.value<std::string>();
+       }},
+      {"cluster", "lease_s", cluster_number(&cluster::ClusterOptions::lease_s, 1, 3600)},
+      {"cluster", "retention_h", cluster_number(&cluster::ClusterOptions::retention_h, 0.01, 24 * 365)},
+      {"cluster", "publish_buffer",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         const auto v = integer_of(n);
+         if (!n.is_integer() || *v < 1 || *v > 10000000) throw ConfigError(where + " must be an integer in [1, 10000000]");
+         c.cluster.publish_buffer = static_cast<std::size_t>(*v);
+       }},
+      {"cluster", "min_cpu_headroom", cluster_number(&cluster::ClusterOptions::min_cpu_headroom, 0, 1)},
+      {"cluster", "handover",
+       [](AppConfig& c, const toml::node& n, const std::string& where) {
+         if (!n.is_boolean()) throw ConfigError(where + " must be true or false");
+         c.cluster.handover = *n.value<bool>();
+       }},
+      {"cluster", "handover_warmup_s", cluster_number(&cluster::ClusterOptions::handover_warmup_s, -1, 3600)},
       {"irc", "host", irc_string(&IrcClientOptions::host)},
       {"irc", "port",
        [](AppConfig& c, const toml::node& n, const std::string& where) {
@@ -474,7 +504,7 @@ AppConfig parse_config(const std::string& text, const std::string& name) {
     if (!table)
       throw ConfigError("unknown key " + where_of(name, node, sec) +
                         ": settings live in [audio], [stats], [spectral], [chat], [fusion], [peaks], [export], [server], "
-                        "[irc], [discovery], [actions] and [channel.NAME]");
+                        "[irc], [discovery], [actions], [cluster] and [channel.NAME]");
     for (const auto& [key, value] : *table) {
       const std::string dotted = sec + "." + std::string(key.str());
       if (dotted == "discovery.client_secret")

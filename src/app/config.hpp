@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "actions/action_options.hpp"
+#include "cluster/cluster_options.hpp"
 #include "core/detector_params.hpp"
 #include "discovery/channel_discovery.hpp"
 #include "irc/chat_weights.hpp"
@@ -34,6 +35,7 @@ struct AppConfig {
   IrcClientOptions irc;
   ServerOptions server;  // address/port come from --serve; the token may come from $HYPED_TOKEN
   ActionOptions actions;  // [actions]: OBS replay saves, Twitch clips and markers per highlight
+  cluster::ClusterOptions cluster;  // [cluster]: workers and alert servers sharing channels through NATS
   DiscoveryOptions discovery;  // [discovery]: `hyped live --top`; the secret from $HYPED_TWITCH_CLIENT_SECRET
   // [channel.NAME] target_per_hour: per-channel rates for `hyped live` (the key is the channel's name
   // as followed: a Twitch login, or the URL given with --url).

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "actions/action_options.hpp"
+#include "core/action_result.hpp"
 #include "core/highlight.hpp"
 
 namespace hyped {
@@ -21,7 +23,9 @@ class HighlightActions {
  public:
   // Nothing runs unless `opt` enables an action. Throws ConfigError when a needed secret is missing, and
   // std::runtime_error when Twitch refuses the token (one line, naming a missing scope).
-  HighlightActions(ActionOptions opt, AlertServer* server, bool print);
+  // `on_result` (optional) hears of each result too, on the actions' thread.
+  HighlightActions(ActionOptions opt, AlertServer* server, bool print,
+                   std::function<void(const ActionResult&)> on_result = {});
   ~HighlightActions();
   bool enabled() const { return runner_ != nullptr; }
   // From the detector's thread; never blocks.

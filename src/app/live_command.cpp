@@ -16,6 +16,7 @@
 #include "app/chat_command.hpp"
 #include "app/config.hpp"
 #include "app/highlight_actions.hpp"
+#include "app/live_cluster.hpp"
 #include "app/live_session.hpp"
 #include "discovery/channel_discovery.hpp"
 #include "live/twitch_resolver.hpp"
@@ -70,7 +71,10 @@ DiscoveryOptions discovery_options(const AppConfig& cfg, const LiveOptions& opt)
 int run_live(const LiveOptions& opt) {
   AppConfig cfg = opt.config.empty() ? default_config() : load_config(opt.config);
   const bool top = opt.top > 0;
-  if (opt.channels.empty() && opt.urls.empty() && !top) throw ConfigError("give a Twitch CHANNEL, --url M3U8 or --top N");
+  if (opt.cluster.empty() && opt.channels.empty() && opt.urls.empty() && !top)
+    throw ConfigError("give a Twitch CHANNEL, --url M3U8 or --top N (or --cluster nats://HOST:PORT)");
+  if (top && !opt.cluster.empty())
+    throw ConfigError("--top and --cluster do not go together: a cluster follows the channels added with `hyped cluster add`");
   std::optional<DiscoveryOptions> discovery_opt;
   if (top) discovery_opt = discovery_options(cfg, opt);
   LiveSessionOptions so;
@@ -113,6 +117,7 @@ int run_live(const LiveOptions& opt) {
   }
   for (const std::string* u : {&so.gql_url, &so.usher_url})
     if (!u->empty() && !parse_url(*u)) throw ConfigError("not an http(s) URL: '" + *u + "'");
+  if (!opt.cluster.empty()) return run_live_cluster(opt, cfg, so);
   LiveSession session(so);
   try {
     for (const std::string& c : opt.channels) session.add_twitch_channel(c);

@@ -25,6 +25,8 @@ struct LiveOptions {
   int ingest_threads = 0;          // 0: the cores less two
   bool quiet = false;
   bool dry_run_actions = false;  // log the [actions] each highlight would take
+  std::string cluster;    // nats://HOST:PORT: run as a worker of that cluster (live_cluster.hpp)
+  std::string worker_id;  // empty: HOSTNAME-PID
   // Discovery: follow the top `top` live channels (by viewers; of a game, in a language, with at least
   // min_viewers), listed through Helix again every discovery_interval_s ([discovery] interval_s).
   int top = 0;

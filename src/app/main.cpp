@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/chat_command.hpp"
+#include "app/cluster_command.hpp"
 #include "app/config.hpp"
 #include "app/live_command.hpp"
 #include "app/profile_command.hpp"
@@ -167,7 +168,35 @@ int main(int argc, char** argv) {
   lv->add_option("--ingest-threads", live.ingest_threads,
                  "Threads fetching and decoding the streams (default 0: the cores less two, at least one)")
       ->check(CLI::Range(0, 1024));
+  lv->add_option("--cluster", live.cluster,
+                 "Run as a worker of a hyped cluster (nats://HOST:PORT): follow the channels it leases from the cluster's "
+                 "wanted set (`hyped cluster add`), publish their highlights to its stream for `hyped serve`; no CHANNEL "
+                 "or --url then, and no chat yet");
+  lv->add_option("--worker-id", live.worker_id, "This worker's name in the cluster (default: HOSTNAME-PID)");
   lv->add_flag("--quiet,-q", live.quiet, "Only warnings and errors on stderr");
+
+  hyped::ServeOptions serve;
+  auto* sv = app.add_subcommand("serve", "Serve the alerts of a hyped cluster: websocket, API, overlay and webhooks fed from its stream");
+  sv->footer("Reads the highlights and action results that `hyped live --cluster` workers publish to NATS JetStream and\n"
+             "serves them as `hyped live --serve` would: /ws (with ?since= resumption), /api/highlights, /api/status,\n"
+             "/metrics, /overlay, webhooks. At start it reads everything the stream keeps (cluster.retention_h), so clients\n"
+             "resume across a restart of the server; several instances may run behind one load balancer (they hand out the\n"
+             "same ids). Ctrl-C or SIGTERM ends it.");
+  sv->add_option("--cluster", serve.cluster, "NATS server of the cluster, nats://HOST:PORT (default: cluster.url in the config)");
+  sv->add_option("--serve", serve.serve, "Where to serve, ADDR:PORT (e.g. 127.0.0.1:8787)")->required();
+  sv->add_option("--config", serve.config, "TOML config (see config/hyped.toml: [server], [cluster])");
+
+  hyped::ClusterAdminOptions cluster;
+  auto* cl = app.add_subcommand("cluster", "Manage a hyped cluster: the channels it follows, and what its workers do");
+  cl->footer("hyped cluster add CHANNEL...      Twitch logins, or NAME=URL for an HLS playlist (NAME: 1-64 of A-Z a-z 0-9 _ -)\n"
+             "hyped cluster remove CHANNEL...   the worker following it lets go within lease_s / 3\n"
+             "hyped cluster status [--json]     workers (streams, idle CPU, events published/buffered/dropped),\n"
+             "                                  channels (worker, lease age and expiry, hand-overs, detection lag)");
+  cl->add_option("COMMAND", cluster.command, "add, remove or status")->required()->check(CLI::IsMember({"add", "remove", "status"}));
+  cl->add_option("CHANNEL", cluster.channels, "Channels to add (LOGIN or NAME=URL) or remove (NAME)");
+  cl->add_option("--cluster", cluster.cluster, "NATS server of the cluster, nats://HOST:PORT (default: cluster.url in the config)");
+  cl->add_option("--config", cluster.config, "TOML config (see config/hyped.toml: [cluster])");
+  cl->add_flag("--json", cluster.json, "status: one JSON object");
 
   hyped::ProfileOptions profile;
   auto* pf = app.add_subcommand("profile", "Time the detector's operations: GPU time vs wall time (the seed's table)");
@@ -201,6 +230,8 @@ int main(int argc, char** argv) {
       if (live.quiet) spdlog::set_level(spdlog::level::warn);
       return hyped::run_live(live);
     }
+    if (sv->parsed()) return hyped::run_serve(serve);
+    if (cl->parsed()) return hyped::run_cluster_admin(cluster);
     if (ch->parsed()) {
       if (chat.quiet) spdlog::set_level(spdlog::level::warn);
       return hyped::run_chat(chat);

@@ -172,7 +172,20 @@ unsigned short AlertServer::port() const {
 }
 
 void AlertServer::publish_highlight(const std::string& channel, const Highlight& h, std::chrono::system_clock::time_point wall) {
-  Impl& s = *impl_;
+  impl_->publish_highlight(channel, h, wall, true);
+}
+
+void AlertServer::restore_highlight(const std::string& channel, const Highlight& h, std::chrono::system_clock::time_point wall) {
+  impl_->publish_highlight(channel, h, wall, false);
+}
+
+void AlertServer::publish_action(const ActionResult& r) { impl_->publish_action(r, true); }
+
+void AlertServer::restore_action(const ActionResult& r) { impl_->publish_action(r, false); }
+
+void AlertServer::Impl::publish_highlight(const std::string& channel, const Highlight& h, WallClock::time_point wall,
+                                          bool news) {
+  Impl& s = *this;
   auto msg = std::make_shared<const std::string>(highlight_message(channel, h, wall));
   {
     // Before any client hears of it, so a client that asks /api/highlights next finds it there.
@@ -186,7 +199,7 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
       same->wall = wall;
     } else {
       // A revision whose highlight has left the history is kept as it is, but it is no new alert.
-      if (h.revision == 0) ++s.metrics.alerts[channel];
+      if (h.revision == 0 && news) ++s.metrics.alerts[channel];
       s.history.push_back({channel, h, wall, {}});
       while (s.history.size() > s.opt.history_limit) s.history.pop_front();
     }
@@ -197,12 +210,12 @@ void AlertServer::publish_highlight(const std::string& channel, const Highlight&
   s.on_every_shard([channel, msg, score, id, revision](Impl& impl, ServerShard& shard) {
     impl.broadcast_highlight(shard, channel, msg, score, id, revision);
   });
-  if (s.webhooks->enabled() && h.revision == 0 && !s.stopped)  // a receiver hears of each highlight once, as it fires
-    net::post(s.hub(), [impl = impl_, msg, channel, h] { impl->webhooks->post_highlight(channel, h, msg); });
+  if (news && s.webhooks->enabled() && h.revision == 0 && !s.stopped)  // a receiver hears of each highlight once, as it fires
+    net::post(s.hub(), [impl = shared_from_this(), msg, channel, h] { impl->webhooks->post_highlight(channel, h, msg); });
 }
 
-void AlertServer::publish_action(const ActionResult& r) {
-  Impl& s = *impl_;
+void AlertServer::Impl::publish_action(const ActionResult& r, bool news) {
+  Impl& s = *this;
   auto msg = std::make_shared<const std::string>(action_message(r));
   {
     std::lock_guard lock(s.state_mu);
@@ -210,9 +223,10 @@ void AlertServer::publish_action(const ActionResult& r) {
     auto h = std::find_if(s.history.rbegin(), s.history.rend(),
                           [&](const auto& e) { return e.channel == r.channel && e.highlight.id == r.highlight_id; });
     if (h != s.history.rend()) h->actions.push_back(*msg);
-    ++(r.ok ? s.metrics.actions_ok : s.metrics.actions_failed)[to_string(r.kind)];
+    if (news) ++(r.ok ? s.metrics.actions_ok : s.metrics.actions_failed)[to_string(r.kind)];
   }
-  if (s.webhooks->enabled() && !s.stopped) net::post(s.hub(), [impl = impl_, msg, r] { impl->webhooks->post_action(r, msg); });
+  if (news && s.webhooks->enabled() && !s.stopped)
+    net::post(s.hub(), [impl = shared_from_this(), msg, r] { impl->webhooks->post_action(r, msg); });
   const std::string channel = r.channel;
   s.on_every_shard([channel, msg](Impl&, ServerShard& shard) {
     const std::vector<std::shared_ptr<WsSession>> now(shard.clients.begin(), shard.clients.end());

@@ -40,6 +40,10 @@ struct ServerOptions {
   // Threads sending to websocket clients; each client stays on one. 0: half the cores, at most 8
   // (one on a two-core machine, where the detector needs the other).
   unsigned io_threads = 0;
+  // What `hello`, /api/status and webhooks give as the server's start, the run its highlight ids belong
+  // to (empty: now). Servers fed from one shared stream give the stream's creation time, since they all
+  // hand out the stream's ids.
+  std::string started;
 };
 
 // The number of io threads `opt.io_threads` asks for (0: chosen from the machine's cores).
@@ -69,6 +73,11 @@ class AlertServer {
                          std::chrono::system_clock::time_point wall = std::chrono::system_clock::now());
   // An action's result: to clients of its channel, onto its highlight in /api/highlights, into /metrics.
   void publish_action(const ActionResult& r);
+  // A highlight or action result from before this server started (read back from a stream that kept it):
+  // into the history that /api/highlights and ?since= resumption serve, and to connected clients, but no
+  // webhook and no alert count: it is not news.
+  void restore_highlight(const std::string& channel, const Highlight& h, std::chrono::system_clock::time_point wall);
+  void restore_action(const ActionResult& r);
   void publish_score(const std::string& channel, double time_s, const HopFeatures& f);
   void set_backend(const std::string& name);
   void set_channel_status(const ChannelStatus& st);

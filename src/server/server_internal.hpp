@@ -77,6 +77,8 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   // Puts the session on the fan-out list and greets it; with resume points, returns what it missed.
   Backlog join(ServerShard& shard, const std::shared_ptr<WsSession>& s, const std::map<std::string, long long>& resume);
   void leave(ServerShard& shard, const std::shared_ptr<WsSession>& s);
+  void publish_highlight(const std::string& channel, const Highlight& h, WallClock::time_point wall, bool news);
+  void publish_action(const ActionResult& r, bool news);
   // Runs `f(*this, shard)` on every shard's thread.
   template <class F>
   void on_every_shard(F f) {
@@ -91,7 +93,7 @@ struct AlertServer::Impl : std::enable_shared_from_this<AlertServer::Impl> {
   bool started = false;
   std::atomic<bool> stopped{false};  // stop() has begun: nothing more is posted to the shards
   // ISO-8601, as hello, /api/status and webhooks give it: highlight ids count per server run.
-  const std::string started_text = format_iso8601(WallClock::now());
+  const std::string started_text = opt.started.empty() ? format_iso8601(WallClock::now()) : opt.started;
   std::atomic<bool> finishing{false};
   ServerMetrics metrics;
   std::unique_ptr<WebhookSender> webhooks;  // hub thread only
