@@ -39,7 +39,7 @@ echo "== /usr/bin/hyped --version: $version"
 [[ $version == "hyped $(cat "$build/hyped-version.txt")" ]] || fail "installed $version, built $(cat "$build/hyped-version.txt")"
 if missing=$(ldd /usr/bin/hyped | grep 'not found'); then fail "libraries not found: $missing"; fi
 
-for page in hyped hyped-replay hyped-live hyped-chat hyped-profile; do
+for page in hyped hyped-replay hyped-live hyped-chat hyped-serve hyped-cluster hyped-profile; do
   if command -v man > /dev/null; then
     path=$(man -w "$page") || fail "man -w $page found nothing"
   else
