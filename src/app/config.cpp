@@ -348,6 +348,13 @@ bool toml_whitespace_test_is_undefined(char32_t c) {
   return ((1ull << child) & 0x7FFFFFFFFFFFF75Eull) == 0 && child != 5 && child != 7;
 }
 
+// What toml++ skips as whitespace beyond ASCII: after a line-ending backslash it goes on skipping past
+// these, so the character after one is asked about too.
+bool toml_non_ascii_horizontal_whitespace(char32_t c) {
+  return c == U'\xA0' || c == U'\u1680' || c == U'\u180E' || (c >= U'\u2000' && c <= U'\u200B') || c == U'\u202F' ||
+         (c >= U'\u205F' && c <= U'\u2060') || c == U'\u3000' || c == U'\uFEFF';
+}
+
 std::string outside_strings_error(const std::string& name, std::size_t line, char32_t c) {
   std::ostringstream s;
   s << name << " line " << line << ": character U+" << std::hex << std::uppercase << static_cast<std::uint32_t>(c)
@@ -380,7 +387,7 @@ void refuse_non_ascii_the_parser_cannot_test(std::string_view text, const std::s
     if (checked && static_cast<unsigned char>(ch) >= 0x80) {
       const auto [c, len] = code_point_at(text, i);
       if (toml_whitespace_test_is_undefined(c)) throw ConfigError(outside_strings_error(name, line, c));
-      after_line_ending_backslash = false;
+      if (!toml_non_ascii_horizontal_whitespace(c)) after_line_ending_backslash = false;
       i += len;
       continue;
     }
