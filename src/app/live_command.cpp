@@ -13,11 +13,11 @@
 #include <stdexcept>
 #include <utility>
 
-#include "app/chat_command.hpp"
 #include "app/config.hpp"
 #include "app/highlight_actions.hpp"
 #include "app/live_cluster.hpp"
 #include "app/live_session.hpp"
+#include "app/session_chat.hpp"
 #include "discovery/channel_discovery.hpp"
 #include "live/twitch_resolver.hpp"
 #include "live/url.hpp"
@@ -150,27 +150,15 @@ int run_live(const LiveOptions& opt) {
   if (!opt.chat_channel.empty() && opt.channels.size() + opt.urls.size() != 1)
     throw ConfigError("--chat-channel goes with exactly one stream");
   const std::set<std::string> url_streams(opt.urls.begin(), opt.urls.end());
-  std::unique_ptr<LiveChat> chat;
-  if (!opt.no_chat && (top || !opt.channels.empty() || !opt.chat_channel.empty())) {
-    chat = std::make_unique<LiveChat>(cfg, [&session](const std::string& stream, auto when, float weight) {
-      session.add_chat_at(stream, when, weight);
-    });
-    // Chat starts with the first audio hop: a stream that cannot be followed ends with its one error line.
-    session.on_hop = [&chat, started = false, next = session.on_hop](const std::string& ch, double t,
-                                                                     const HopFeatures& f) mutable {
-      if (!started) chat->start();
-      started = true;
-      if (next) next(ch, t, f);
-    };
-  }
+  std::unique_ptr<SessionChat> chat;
+  if (!opt.no_chat && (top || !opt.channels.empty() || !opt.chat_channel.empty()))
+    chat = std::make_unique<SessionChat>(cfg, session);
   std::unique_ptr<ChannelDiscovery> discovery;
   session.on_channel = [&](const std::string& name, bool followed) {
     if (server) server->set_followed(name, followed);
-    if (chat) {
-      const std::string chat_name = !opt.chat_channel.empty() ? opt.chat_channel : (url_streams.count(name) ? "" : name);
-      if (followed && !chat_name.empty()) chat->follow(chat_name, name);
-      if (!followed) chat->unfollow(name);
-    }
+    if (chat)
+      chat->on_channel(name, followed,
+                       !opt.chat_channel.empty() ? opt.chat_channel : (url_streams.count(name) ? "" : name));
     // A channel whose following ended on its own may be listed, and followed, again.
     if (!followed && discovery) discovery->forget(name);
   };
