@@ -73,10 +73,13 @@ int run_live(const LiveOptions& opt) {
   const bool top = opt.top > 0;
   if (opt.cluster.empty() && opt.channels.empty() && opt.urls.empty() && !top)
     throw ConfigError("give a Twitch CHANNEL, --url M3U8 or --top N (or --cluster nats://HOST:PORT)");
-  if (top && !opt.cluster.empty())
-    throw ConfigError("--top and --cluster do not go together: a cluster follows the channels added with `hyped cluster add`");
   std::optional<DiscoveryOptions> discovery_opt;
   if (top) discovery_opt = discovery_options(cfg, opt);
+  TopRequest top_req;
+  top_req.count = opt.top;
+  top_req.game = opt.game;
+  top_req.language = opt.language;
+  top_req.min_viewers = opt.min_viewers;
   LiveSessionOptions so;
   so.detector = cfg.detector;
   if (opt.per_hour) so.detector.target_per_hour = *opt.per_hour;
@@ -98,7 +101,7 @@ int run_live(const LiveOptions& opt) {
         return false;
       }
     });
-    if (!followed && !top) spdlog::warn("config: [channel.{}] names no channel being followed", name);
+    if (!followed && !top && opt.cluster.empty()) spdlog::warn("config: [channel.{}] names no channel being followed", name);
     so.target_per_hour[key] = n;
   }
   so.record_dir = opt.record_dir;
@@ -117,7 +120,11 @@ int run_live(const LiveOptions& opt) {
   }
   for (const std::string* u : {&so.gql_url, &so.usher_url})
     if (!u->empty() && !parse_url(*u)) throw ConfigError("not an http(s) URL: '" + *u + "'");
-  if (!opt.cluster.empty()) return run_live_cluster(opt, cfg, so);
+  if (!opt.cluster.empty()) {
+    std::optional<ClusterTop> cluster_top;
+    if (discovery_opt) cluster_top = ClusterTop{*discovery_opt, top_req};
+    return run_live_cluster(opt, cfg, so, cluster_top);
+  }
   LiveSession session(so);
   try {
     for (const std::string& c : opt.channels) session.add_twitch_channel(c);
@@ -165,12 +172,7 @@ int run_live(const LiveOptions& opt) {
   std::mutex fatal_mutex;
   std::string fatal;
   if (top) {
-    TopRequest req;
-    req.count = opt.top;
-    req.game = opt.game;
-    req.language = opt.language;
-    req.min_viewers = opt.min_viewers;
-    discovery = std::make_unique<ChannelDiscovery>(*discovery_opt, req);
+    discovery = std::make_unique<ChannelDiscovery>(*discovery_opt, top_req);
     discovery->on_join = [&session](const std::string& login) {
       try {
         session.add_twitch_channel(login);
