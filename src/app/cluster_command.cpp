@@ -12,12 +12,15 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "app/config.hpp"
 #include "cluster/cluster_names.hpp"
 #include "cluster/cluster_store.hpp"
 #include "cluster/highlight_feed.hpp"
 #include "core/iso8601.hpp"
+#include "irc/twitch_client.hpp"
 #include "server/alert_server.hpp"
 
 namespace hyped {
@@ -100,7 +103,10 @@ int run_serve(const ServeOptions& opt) {
 namespace {
 
 void print_status(cluster::ClusterStore& store, bool as_json) {
-  const std::vector<cluster::WantedChannel> wanted = store.wanted();
+  const cluster::ClusterStore::WantedSet wanted_set = store.wanted_set();
+  std::vector<cluster::WantedChannel> wanted;
+  for (const auto& [name, e] : wanted_set.channels) wanted.push_back(e.channel);
+  const std::optional<cluster::ClusterStore::DiscoveryLeadEntry> lead = store.discovery_lead();
   const std::map<std::string, cluster::LeaseEntry> leases = store.leases();
   std::vector<cluster::WorkerStatus> workers = store.workers();
   std::sort(workers.begin(), workers.end(), [](const auto& a, const auto& b) { return a.worker < b.worker; });
@@ -123,9 +129,25 @@ void print_status(cluster::ClusterStore& store, bool as_json) {
                               {"buffered", w.buffered}, {"dropped", w.dropped}, {"channels", channels},
                               {"warming_up", shadowing}});
     }
+    if (lead) {
+      const cluster::DiscoveryLead& d = lead->lead;
+      j["discovery"] = {{"worker", d.worker},
+                        {"request", d.request},
+                        {"leader_s", (now - d.since_ms) / 1000.0},
+                        {"expires_in_s", std::max(0.0, (lead->written_ms + lease_s * 1000 - now) / 1000.0)},
+                        {"listings", d.listings},
+                        {"listed", d.listed},
+                        {"last_listing_s_ago", d.last_listing_ms > 0 ? nlohmann::json((now - d.last_listing_ms) / 1000.0)
+                                                                     : nlohmann::json()}};
+      if (!d.last_error.empty()) j["discovery"]["last_error"] = d.last_error;
+    } else {
+      j["discovery"] = nullptr;
+    }
+    j["skipped"] = wanted_set.skipped;
     j["channels"] = nlohmann::json::array();
     for (const auto& w : wanted) {
-      nlohmann::json c = {{"channel", w.name}, {"source", w.url.empty() ? "twitch" : w.url}};
+      nlohmann::json c = {{"channel", w.name}, {"source", w.url.empty() ? "twitch" : w.url}, {"discovered", w.discovered}};
+      if (const std::string chat = cluster::chat_channel_of(w); !chat.empty()) c["chat"] = chat;
       if (const auto it = leases.find(w.name); it != leases.end()) {
         c["worker"] = it->second.lease.worker;
         c["held_s"] = (now - it->second.lease.since_ms) / 1000.0;
@@ -144,6 +166,22 @@ void print_status(cluster::ClusterStore& store, bool as_json) {
               workers.size(), wanted.size(),
               static_cast<std::size_t>(std::count_if(wanted.begin(), wanted.end(), [&](const auto& w) { return leases.count(w.name) > 0; })),
               lease_s, static_cast<unsigned long long>(stream.messages));
+  if (lead) {
+    const cluster::DiscoveryLead& d = lead->lead;
+    std::printf("discovery: %s lists the %s (leader for %.0f s; %lld listings", d.worker.c_str(), d.request.c_str(),
+                (now - d.since_ms) / 1000.0, d.listings);
+    if (d.last_listing_ms > 0) std::printf(", the last %.1f s ago with %d channels", (now - d.last_listing_ms) / 1000.0, d.listed);
+    if (!d.last_error.empty()) std::printf("; last error: %s", d.last_error.c_str());
+    std::printf(")\n");
+  } else {
+    std::printf("discovery: no worker lists (none runs with --top)\n");
+  }
+  if (!wanted_set.skipped.empty()) {
+    std::string names;
+    for (const std::string& n : wanted_set.skipped) names += (names.empty() ? "" : ", ") + n;
+    std::printf("removed by hand, not added back while listed: %s\n", names.c_str());
+  }
+  std::printf("\n");
   std::printf("%-24s %7s %8s %9s %8s %7s %8s\n", "WORKER", "STREAMS", "CPU IDLE", "PUBLISHED", "BUFFERED", "DROPPED", "UP");
   for (const auto& w : workers)
     std::printf("%-24s %7d %7.0f%% %9lld %8lld %7lld %7.0fs\n", w.worker.c_str(), w.streams, 100 * w.cpu_headroom, w.published,
@@ -160,8 +198,11 @@ void print_status(cluster::ClusterStore& store, bool as_json) {
       std::snprintf(expires, sizeof expires, "%.1fs", std::max(0.0, (it->second.written_ms + lease_s * 1000 - now) / 1000.0));
     char lag[32] = "-";
     if (l != loads.end()) std::snprintf(lag, sizeof lag, "%.1fs", l->second.lag_s);
+    std::string source = w.url.empty() ? "twitch" : w.url;
+    if (w.discovered) source += " (listed)";
+    if (!w.chat.empty()) source += " chat #" + w.chat;
     std::printf("%-24s %-24s %8s %10s %7s  %s\n", w.name.c_str(), worker.c_str(), held.c_str(), expires, lag,
-                w.url.empty() ? "twitch" : w.url.c_str());
+                source.c_str());
   }
 }
 
@@ -180,17 +221,37 @@ int run_cluster_admin(const ClusterAdminOptions& opt) {
   }
   if ((opt.command == "add" || opt.command == "remove") && opt.channels.empty())
     throw ConfigError("hyped cluster " + opt.command + " needs at least one CHANNEL");
+  if (!opt.chat_channel.empty()) {
+    if (opt.command != "add" || add.size() != 1) throw ConfigError("--chat-channel goes with `hyped cluster add` of one channel");
+    try {
+      add.front().chat = normalize_channel(opt.chat_channel);
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(e.what());
+    }
+  }
   cluster::ClusterStore store(co, "hyped-cluster-" + opt.command);
   if (opt.command == "add") {
-    for (const auto& w : add) store.put_wanted(w);
+    // An operator's entry: discovery never takes it out, and may list it again if it was removed by hand.
+    const std::set<std::string> skipped = store.wanted_set().skipped;
+    for (const auto& w : add) {
+      store.put_wanted(w);
+      if (skipped.count(w.name) > 0) store.unskip_wanted(w.name);
+    }
     std::printf("%zu channel(s) wanted\n", add.size());
   } else if (opt.command == "remove") {
+    // With a discovery leader about, the channel is marked first: its next listing must not add it back
+    // while it stays in the top (it clears the mark once the channel leaves the listing).
+    const cluster::ClusterStore::WantedSet before = store.wanted_set();
+    const bool listing = store.discovery_lead().has_value();
     int missing = 0;
-    for (const std::string& name : opt.channels)
+    for (const std::string& name : opt.channels) {
+      const auto it = before.channels.find(name);
+      if (it != before.channels.end() && (listing || it->second.channel.discovered)) store.skip_wanted(name);
       if (!store.remove_wanted(name)) {
         std::fprintf(stderr, "hyped: '%s' was not wanted\n", name.c_str());
         ++missing;
       }
+    }
     std::printf("%zu channel(s) removed\n", opt.channels.size() - missing);
     if (missing > 0) return 1;
   } else {

@@ -21,6 +21,7 @@ int run_serve(const ServeOptions& opt);
 struct ClusterAdminOptions {
   std::string command;  // add | remove | status
   std::vector<std::string> channels;  // add: LOGIN or NAME=URL; remove: NAME
+  std::string chat_channel;  // add, one channel: the Twitch chat to follow for it
   std::string cluster;
   std::string config;
   bool json = false;  // status: one JSON object instead of tables

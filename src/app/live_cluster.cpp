@@ -9,7 +9,9 @@
 #include <mutex>
 #include <set>
 
+#include "app/cluster_top.hpp"
 #include "app/highlight_actions.hpp"
+#include "app/session_chat.hpp"
 #include "cluster/cluster_names.hpp"
 #include "cluster/cluster_store.hpp"
 #include "cluster/cluster_worker.hpp"
@@ -30,6 +32,7 @@ class SessionHost : public cluster::ChannelHost {
     {
       std::lock_guard lock(mu_);
       left_.erase(w.name);
+      chat_[w.name] = cluster::chat_channel_of(w);  // before the session tells chat it follows the channel
     }
     try {
       if (w.url.empty()) session_.add_twitch_channel(w.name);
@@ -51,10 +54,18 @@ class SessionHost : public cluster::ChannelHost {
       spdlog::warn("cluster: '{}' took more than 10 s to stop", name);
   }
 
+  // The Twitch chat of a channel followed; empty: none.
+  std::string chat_of(const std::string& name) {
+    std::lock_guard lock(mu_);
+    const auto it = chat_.find(name);
+    return it == chat_.end() ? std::string() : it->second;
+  }
+
   // Detector thread: the session let a channel go (removed, or its stream ended).
   void left(const std::string& name) {
     std::lock_guard lock(mu_);
     left_.insert(name);
+    chat_.erase(name);
     cv_.notify_all();
   }
 
@@ -63,6 +74,7 @@ class SessionHost : public cluster::ChannelHost {
   std::mutex mu_;
   std::condition_variable cv_;
   std::set<std::string> left_;
+  std::map<std::string, std::string> chat_;  // channel → its chat
 };
 
 std::string default_worker_id() {
@@ -73,7 +85,7 @@ std::string default_worker_id() {
 
 }  // namespace
 
-int run_live_cluster(const LiveOptions& opt, AppConfig& cfg, LiveSessionOptions so) {
+int run_live_cluster(const LiveOptions& opt, AppConfig& cfg, LiveSessionOptions so, const std::optional<ClusterTop>& top) {
   if (!opt.channels.empty() || !opt.urls.empty())
     throw ConfigError("a cluster worker follows the cluster's channels: add them with `hyped cluster add`, not here");
   if (!opt.chat_channel.empty()) throw ConfigError("--chat-channel goes with one stream, not with --cluster");
@@ -83,6 +95,13 @@ int run_live_cluster(const LiveOptions& opt, AppConfig& cfg, LiveSessionOptions 
   const std::string id = opt.worker_id.empty() ? default_worker_id() : opt.worker_id;
   if (id != cluster::sanitize_worker_id(id))
     throw ConfigError("--worker-id '" + id + "': use 1-64 of A-Z a-z 0-9 _ -");
+
+  std::unique_ptr<ChannelDiscovery> discovery;
+  if (top) {
+    discovery = std::make_unique<ChannelDiscovery>(top->options, top->request);
+    // Every worker with --top, leader or not: refused credentials are one line and exit 1 at start.
+    discovery->check_credentials();
+  }
 
   so.wait_for_channels = true;
   LiveSession session(so);
@@ -124,7 +143,18 @@ int run_live_cluster(const LiveOptions& opt, AppConfig& cfg, LiveSessionOptions 
     worker.on_progress(ch, t, lag);
     if (server) server->set_channel_status({ch, t, lag});
   };
-  session.on_channel = [&host, &worker](const std::string& ch, bool followed) {
+  // Chat joins as a channel starts being followed (shadowing a hand-over included: the taker's chat
+  // statistics warm up too) and parts as it stops.
+  std::unique_ptr<SessionChat> chat;
+  if (!opt.no_chat) chat = std::make_unique<SessionChat>(cfg, session);
+  session.on_channel = [&host, &worker, &chat](const std::string& ch, bool followed) {
+    if (chat) {
+      try {
+        chat->on_channel(ch, followed, host.chat_of(ch));
+      } catch (const ConfigError& e) {
+        spdlog::error("cluster: no chat for '{}': {}", ch, e.what());
+      }
+    }
     if (followed) return;
     host.left(ch);
     worker.on_stream_ended(ch);
@@ -132,10 +162,29 @@ int run_live_cluster(const LiveOptions& opt, AppConfig& cfg, LiveSessionOptions 
   session.on_broadcast = [](const std::string& channel, bool live, std::chrono::system_clock::time_point when) {
     print_line(broadcast_message(channel, live, when));
   };
+  std::mutex fatal_mutex;
+  std::string fatal;
+  std::unique_ptr<ClusterTopLister> lister;
+  if (discovery) {
+    discovery->on_fatal = [&session, &fatal_mutex, &fatal](const std::string& error) {
+      {
+        std::lock_guard lock(fatal_mutex);
+        fatal = error;
+      }
+      session.stop();
+    };
+    lister = std::make_unique<ClusterTopLister>(store, *discovery, id, describe_top_request(top->request));
+    lister->on_status = [&server](const DiscoveryStatus& st) {
+      if (server) server->set_discovery(st);
+    };
+  }
   spdlog::info("cluster worker {} on {}", id, co.url);
   worker.start();
+  if (lister) lister->start();
   const std::vector<LiveChannelReport> reports = session.run();
+  if (lister) lister->stop();  // hands the lead back: a standby lists at once
   worker.stop();  // hands the leases back: the others take the channels at once
+  if (chat) chat->stop();
   publisher.flush(std::chrono::seconds(5));
   const cluster::PublisherCounters c = publisher.counters();
   spdlog::info("worker {}: {} events published ({} duplicates), {} dropped, {} still buffered", id, c.published,
@@ -145,6 +194,10 @@ int run_live_cluster(const LiveOptions& opt, AppConfig& cfg, LiveSessionOptions 
                  r.segments, r.highlights, r.gaps, r.gap_s);
   actions.finish();
   if (server) server->finish("worker stopped");
+  {
+    std::lock_guard lock(fatal_mutex);
+    if (!fatal.empty()) throw std::runtime_error(fatal);
+  }
   return 0;
 }
 

@@ -13,11 +13,11 @@
 #include <stdexcept>
 #include <utility>
 
-#include "app/chat_command.hpp"
 #include "app/config.hpp"
 #include "app/highlight_actions.hpp"
 #include "app/live_cluster.hpp"
 #include "app/live_session.hpp"
+#include "app/session_chat.hpp"
 #include "discovery/channel_discovery.hpp"
 #include "live/twitch_resolver.hpp"
 #include "live/url.hpp"
@@ -73,10 +73,13 @@ int run_live(const LiveOptions& opt) {
   const bool top = opt.top > 0;
   if (opt.cluster.empty() && opt.channels.empty() && opt.urls.empty() && !top)
     throw ConfigError("give a Twitch CHANNEL, --url M3U8 or --top N (or --cluster nats://HOST:PORT)");
-  if (top && !opt.cluster.empty())
-    throw ConfigError("--top and --cluster do not go together: a cluster follows the channels added with `hyped cluster add`");
   std::optional<DiscoveryOptions> discovery_opt;
   if (top) discovery_opt = discovery_options(cfg, opt);
+  TopRequest top_req;
+  top_req.count = opt.top;
+  top_req.game = opt.game;
+  top_req.language = opt.language;
+  top_req.min_viewers = opt.min_viewers;
   LiveSessionOptions so;
   so.detector = cfg.detector;
   if (opt.per_hour) so.detector.target_per_hour = *opt.per_hour;
@@ -98,7 +101,7 @@ int run_live(const LiveOptions& opt) {
         return false;
       }
     });
-    if (!followed && !top) spdlog::warn("config: [channel.{}] names no channel being followed", name);
+    if (!followed && !top && opt.cluster.empty()) spdlog::warn("config: [channel.{}] names no channel being followed", name);
     so.target_per_hour[key] = n;
   }
   so.record_dir = opt.record_dir;
@@ -117,7 +120,11 @@ int run_live(const LiveOptions& opt) {
   }
   for (const std::string* u : {&so.gql_url, &so.usher_url})
     if (!u->empty() && !parse_url(*u)) throw ConfigError("not an http(s) URL: '" + *u + "'");
-  if (!opt.cluster.empty()) return run_live_cluster(opt, cfg, so);
+  if (!opt.cluster.empty()) {
+    std::optional<ClusterTop> cluster_top;
+    if (discovery_opt) cluster_top = ClusterTop{*discovery_opt, top_req};
+    return run_live_cluster(opt, cfg, so, cluster_top);
+  }
   LiveSession session(so);
   try {
     for (const std::string& c : opt.channels) session.add_twitch_channel(c);
@@ -150,39 +157,22 @@ int run_live(const LiveOptions& opt) {
   if (!opt.chat_channel.empty() && opt.channels.size() + opt.urls.size() != 1)
     throw ConfigError("--chat-channel goes with exactly one stream");
   const std::set<std::string> url_streams(opt.urls.begin(), opt.urls.end());
-  std::unique_ptr<LiveChat> chat;
-  if (!opt.no_chat && (top || !opt.channels.empty() || !opt.chat_channel.empty())) {
-    chat = std::make_unique<LiveChat>(cfg, [&session](const std::string& stream, auto when, float weight) {
-      session.add_chat_at(stream, when, weight);
-    });
-    // Chat starts with the first audio hop: a stream that cannot be followed ends with its one error line.
-    session.on_hop = [&chat, started = false, next = session.on_hop](const std::string& ch, double t,
-                                                                     const HopFeatures& f) mutable {
-      if (!started) chat->start();
-      started = true;
-      if (next) next(ch, t, f);
-    };
-  }
+  std::unique_ptr<SessionChat> chat;
+  if (!opt.no_chat && (top || !opt.channels.empty() || !opt.chat_channel.empty()))
+    chat = std::make_unique<SessionChat>(cfg, session);
   std::unique_ptr<ChannelDiscovery> discovery;
   session.on_channel = [&](const std::string& name, bool followed) {
     if (server) server->set_followed(name, followed);
-    if (chat) {
-      const std::string chat_name = !opt.chat_channel.empty() ? opt.chat_channel : (url_streams.count(name) ? "" : name);
-      if (followed && !chat_name.empty()) chat->follow(chat_name, name);
-      if (!followed) chat->unfollow(name);
-    }
+    if (chat)
+      chat->on_channel(name, followed,
+                       !opt.chat_channel.empty() ? opt.chat_channel : (url_streams.count(name) ? "" : name));
     // A channel whose following ended on its own may be listed, and followed, again.
     if (!followed && discovery) discovery->forget(name);
   };
   std::mutex fatal_mutex;
   std::string fatal;
   if (top) {
-    TopRequest req;
-    req.count = opt.top;
-    req.game = opt.game;
-    req.language = opt.language;
-    req.min_viewers = opt.min_viewers;
-    discovery = std::make_unique<ChannelDiscovery>(*discovery_opt, req);
+    discovery = std::make_unique<ChannelDiscovery>(*discovery_opt, top_req);
     discovery->on_join = [&session](const std::string& login) {
       try {
         session.add_twitch_channel(login);

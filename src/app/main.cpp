@@ -129,7 +129,10 @@ int main(int argc, char** argv) {
              "--top N follows the N most watched live channels instead (or besides), listed with Twitch Helix Get Streams\n"
              "using an app access token ([discovery] client_id in the config, the secret in $HYPED_TWITCH_CLIENT_SECRET),\n"
              "listed again every --discovery-interval seconds: a channel that went offline or dropped out of the top is\n"
-             "left (its last highlight sent first), a new one joined, chat included; --serve's /api/status shows the set.");
+             "left (its last highlight sent first), a new one joined, chat included; --serve's /api/status shows the set.\n"
+             "With --cluster, --top N on any number of workers: one of them at a time (the discovery leader, elected\n"
+             "through NATS) lists and writes the listing into the cluster's wanted set, which all workers share; the others\n"
+             "stand by and take over lease_s after the leader is gone. Channels added with `hyped cluster add` stay.");
   lv->add_option("CHANNEL", live.channels, "Twitch channels to follow");
   lv->add_option("--top", live.top, "Follow the N most watched live channels (Helix Get Streams), re-listed as they change")
       ->check(CLI::Range(1, 1000));
@@ -170,8 +173,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0, 1024));
   lv->add_option("--cluster", live.cluster,
                  "Run as a worker of a hyped cluster (nats://HOST:PORT): follow the channels it leases from the cluster's "
-                 "wanted set (`hyped cluster add`), publish their highlights to its stream for `hyped serve`; no CHANNEL "
-                 "or --url then, and no chat yet");
+                 "wanted set (`hyped cluster add`, or --top on a worker), each Twitch channel with its chat, publish their "
+                 "highlights to its stream for `hyped serve`; no CHANNEL or --url then");
   lv->add_option("--worker-id", live.worker_id, "This worker's name in the cluster (default: HOSTNAME-PID)");
   lv->add_flag("--quiet,-q", live.quiet, "Only warnings and errors on stderr");
 
@@ -188,15 +191,20 @@ int main(int argc, char** argv) {
 
   hyped::ClusterAdminOptions cluster;
   auto* cl = app.add_subcommand("cluster", "Manage a hyped cluster: the channels it follows, and what its workers do");
-  cl->footer("hyped cluster add CHANNEL...      Twitch logins, or NAME=URL for an HLS playlist (NAME: 1-64 of A-Z a-z 0-9 _ -)\n"
-             "hyped cluster remove CHANNEL...   the worker following it lets go within lease_s / 3\n"
-             "hyped cluster status [--json]     workers (streams, idle CPU, events published/buffered/dropped),\n"
-             "                                  channels (worker, lease age and expiry, hand-overs, detection lag)");
+  cl->footer("hyped cluster add CHANNEL...      Twitch logins, or NAME=URL for an HLS playlist (NAME: 1-64 of A-Z a-z 0-9 _ -);\n"
+             "                                  a Twitch channel brings its chat; NAME=URL --chat-channel LOGIN: that chat\n"
+             "hyped cluster remove CHANNEL...   the worker following it lets go within lease_s / 3; while a worker lists\n"
+             "                                  the top (--top), a channel removed is not added back as long as it stays\n"
+             "                                  listed (`hyped cluster add` brings it back)\n"
+             "hyped cluster status [--json]     the discovery leader (which worker lists the top), workers (streams, idle\n"
+             "                                  CPU, events published/buffered/dropped), channels (worker, lease age and\n"
+             "                                  expiry, hand-overs, detection lag, listed or added by hand)");
   cl->add_option("COMMAND", cluster.command, "add, remove or status")->required()->check(CLI::IsMember({"add", "remove", "status"}));
   cl->add_option("CHANNEL", cluster.channels, "Channels to add (LOGIN or NAME=URL) or remove (NAME)");
   cl->add_option("--cluster", cluster.cluster, "NATS server of the cluster, nats://HOST:PORT (default: cluster.url in the config)");
   cl->add_option("--config", cluster.config, "TOML config (see config/hyped.toml: [cluster])");
   cl->add_flag("--json", cluster.json, "status: one JSON object");
+  cl->add_option("--chat-channel", cluster.chat_channel, "add, one channel: the Twitch chat to follow for it");
 
   hyped::ProfileOptions profile;
   auto* pf = app.add_subcommand("profile", "Time the detector's operations: GPU time vs wall time (the seed's table)");

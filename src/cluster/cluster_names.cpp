@@ -12,6 +12,7 @@ constexpr std::string_view kHighlightPrefix = "hyped.highlights.";
 constexpr std::string_view kActionSuffix = ".action";
 constexpr std::string_view kChannelKey = "channel.";
 constexpr std::string_view kWorkerKey = "worker.";
+constexpr std::string_view kSkipKey = "skip.";
 
 std::optional<std::string> suffix_after(std::string_view key, std::string_view prefix) {
   if (key.substr(0, prefix.size()) != prefix) return std::nullopt;
@@ -56,6 +57,8 @@ std::string channel_key(const std::string& channel) { return std::string(kChanne
 std::string worker_key(const std::string& worker) { return std::string(kWorkerKey) + worker; }
 std::optional<std::string> channel_of_key(std::string_view key) { return suffix_after(key, kChannelKey); }
 std::optional<std::string> worker_of_key(std::string_view key) { return suffix_after(key, kWorkerKey); }
+std::string skip_key(const std::string& channel) { return std::string(kSkipKey) + channel; }
+std::optional<std::string> skipped_of_key(std::string_view key) { return suffix_after(key, kSkipKey); }
 
 std::string highlight_msg_id(const std::string& channel, std::chrono::system_clock::time_point start, int revision) {
   const double s = std::chrono::duration<double>(start.time_since_epoch()).count();

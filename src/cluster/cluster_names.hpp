@@ -13,6 +13,8 @@ inline constexpr const char* kStream = "HYPED_HIGHLIGHTS";
 inline constexpr const char* kStreamSubjects = "hyped.highlights.>";
 inline constexpr const char* kWantedBucket = "hyped_wanted";  // channel.NAME → where to follow it
 inline constexpr const char* kLeaseBucket = "hyped_leases";   // channel.NAME → lease, worker.ID → load
+// In the lease bucket: the discovery leader (the one worker that lists the top channels).
+inline constexpr const char* kDiscoveryKey = "discovery";
 
 // A channel name usable as a subject token and a key: 1-64 of [A-Za-z0-9_-] (every Twitch login is one).
 bool valid_channel_name(std::string_view name);
@@ -35,6 +37,10 @@ std::string channel_key(const std::string& channel);  // "channel.NAME"
 std::string worker_key(const std::string& worker);    // "worker.ID"
 std::optional<std::string> channel_of_key(std::string_view key);
 std::optional<std::string> worker_of_key(std::string_view key);
+// In the wanted bucket: "skip.NAME", a channel `hyped cluster remove` took out that discovery must not add
+// again while it stays listed. Workers read only channel.NAME keys, so they never follow one.
+std::string skip_key(const std::string& channel);
+std::optional<std::string> skipped_of_key(std::string_view key);
 
 // De-duplication id of a highlight message: the channel, the highlight's start as wall-clock seconds and
 // the revision ("NAME@1767225600#0"). Two workers that saw the same moment (a take-over, a hand-over)

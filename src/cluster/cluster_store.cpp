@@ -1,5 +1,6 @@
 #include "cluster/cluster_store.hpp"
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -14,6 +15,10 @@ namespace hyped::cluster {
 namespace {
 
 using KvStatusPtr = std::unique_ptr<kvStatus, NatsDeleter<kvStatus, kvStatus_Destroy>>;
+
+long long now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
 
 std::string last_error_text() {
   natsStatus s = NATS_OK;
@@ -182,16 +187,90 @@ bool ClusterStore::remove_wanted(const std::string& name) {
 
 std::vector<WantedChannel> ClusterStore::wanted() {
   std::vector<WantedChannel> out;
+  for (auto& [name, e] : wanted_set().channels) out.push_back(std::move(e.channel));
+  return out;
+}
+
+ClusterStore::WantedSet ClusterStore::wanted_set() {
+  WantedSet out;
   for (const auto& [key, v] : read_bucket(impl_->wanted.get(), "the wanted channels", impl_->conn.timeout_ms())) {
+    if (const auto skipped = skipped_of_key(key)) {
+      out.skipped.insert(*skipped);
+      continue;
+    }
     const auto name = channel_of_key(key);
     if (!name) continue;
     try {
-      out.push_back(decode_wanted(*name, v.first));
+      out.channels[*name] = {decode_wanted(*name, v.first), v.second};
     } catch (const std::invalid_argument& e) {
       spdlog::warn("cluster: wanted channel '{}' skipped: {}", *name, e.what());
     }
   }
   return out;
+}
+
+bool ClusterStore::create_wanted(const WantedChannel& w) {
+  const std::string v = encode_wanted(w);
+  std::uint64_t rev = 0;
+  const natsStatus s =
+      kvStore_Create(&rev, impl_->wanted.get(), channel_key(w.name).c_str(), v.data(), static_cast<int>(v.size()));
+  if (wrong_sequence(s)) return false;
+  check_nats(s, "cannot add channel '" + w.name + "'");
+  return true;
+}
+
+bool ClusterStore::remove_wanted_at(const std::string& name, std::uint64_t revision) {
+  // libnats has no delete on a revision: checking first leaves a window of one round trip, not of a
+  // whole listing.
+  const auto v = get_value(impl_->wanted.get(), channel_key(name));
+  if (!v || v->second != revision) return false;
+  check_nats(kvStore_Delete(impl_->wanted.get(), channel_key(name).c_str()), "cannot remove channel '" + name + "'");
+  return true;
+}
+
+void ClusterStore::skip_wanted(const std::string& name) {
+  const std::string v = nlohmann::json{{"since_ms", now_ms()}}.dump();
+  std::uint64_t rev = 0;
+  check_nats(kvStore_Put(&rev, impl_->wanted.get(), skip_key(name).c_str(), v.data(), static_cast<int>(v.size())),
+             "cannot mark '" + name + "' as removed");
+}
+
+void ClusterStore::unskip_wanted(const std::string& name) {
+  check_nats(kvStore_Delete(impl_->wanted.get(), skip_key(name).c_str()), "cannot clear the mark of '" + name + "'");
+}
+
+std::optional<ClusterStore::DiscoveryLeadEntry> ClusterStore::discovery_lead() {
+  const auto v = get_value(impl_->leases.get(), kDiscoveryKey);
+  if (!v) return std::nullopt;
+  try {
+    return DiscoveryLeadEntry{decode_discovery_lead(v->first), v->second, v->written_ms};
+  } catch (const std::invalid_argument& e) {
+    spdlog::warn("cluster: the discovery leader's key skipped: {}", e.what());
+    return std::nullopt;
+  }
+}
+
+std::optional<std::uint64_t> ClusterStore::create_discovery_lead(const DiscoveryLead& d) {
+  const std::string v = encode_discovery_lead(d);
+  std::uint64_t rev = 0;
+  const natsStatus s = kvStore_Create(&rev, impl_->leases.get(), kDiscoveryKey, v.data(), static_cast<int>(v.size()));
+  if (wrong_sequence(s)) return std::nullopt;
+  check_nats(s, "cannot become the discovery leader");
+  return rev;
+}
+
+std::optional<std::uint64_t> ClusterStore::update_discovery_lead(const DiscoveryLead& d, std::uint64_t revision) {
+  const std::string v = encode_discovery_lead(d);
+  std::uint64_t rev = 0;
+  const natsStatus s =
+      kvStore_Update(&rev, impl_->leases.get(), kDiscoveryKey, v.data(), static_cast<int>(v.size()), revision);
+  if (wrong_sequence(s)) return std::nullopt;
+  check_nats(s, "cannot renew the discovery leader's key");
+  return rev;
+}
+
+void ClusterStore::delete_discovery_lead() {
+  check_nats(kvStore_Delete(impl_->leases.get(), kDiscoveryKey), "cannot give up the discovery leader's key");
 }
 
 ClusterStore::Shared ClusterStore::shared() {

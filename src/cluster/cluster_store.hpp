@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,6 +42,36 @@ class ClusterStore {
   void put_wanted(const WantedChannel& w);
   bool remove_wanted(const std::string& name);  // false: it was not wanted
   std::vector<WantedChannel> wanted();
+  struct WantedEntry {
+    WantedChannel channel;
+    std::uint64_t revision = 0;
+  };
+  // The wanted channels with their revisions, and the skip marks, as one read of the bucket.
+  struct WantedSet {
+    std::map<std::string, WantedEntry> channels;
+    std::set<std::string> skipped;
+  };
+  WantedSet wanted_set();
+  // Discovery's writes, which never overwrite an operator's: a listed channel goes in only where the key
+  // is free (false: it exists), a discovered one comes out only where it is unchanged since `revision`
+  // (false: it changed, e.g. `hyped cluster add` made it the operator's).
+  bool create_wanted(const WantedChannel& w);
+  bool remove_wanted_at(const std::string& name, std::uint64_t revision);
+  // Skip marks: channels discovery must not add back while they stay listed.
+  void skip_wanted(const std::string& name);
+  void unskip_wanted(const std::string& name);
+
+  // The discovery leader's key (in the lease bucket: it expires lease_s after its last renewal). create:
+  // nullopt when someone holds it; update: nullopt when it changed since `revision`.
+  struct DiscoveryLeadEntry {
+    DiscoveryLead lead;
+    std::uint64_t revision = 0;
+    long long written_ms = 0;
+  };
+  std::optional<DiscoveryLeadEntry> discovery_lead();
+  std::optional<std::uint64_t> create_discovery_lead(const DiscoveryLead& d);
+  std::optional<std::uint64_t> update_discovery_lead(const DiscoveryLead& d, std::uint64_t revision);
+  void delete_discovery_lead();
 
   // Leases, by channel. create: nullopt when someone holds it; update: nullopt when it changed since
   // `revision` (someone else wrote it, or it expired).

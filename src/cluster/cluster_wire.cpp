@@ -59,12 +59,44 @@ std::map<std::string, ChannelLoad> loads_of(const json& j, const char* key) {
 std::string encode_wanted(const WantedChannel& w) {
   json j = json::object();
   if (!w.url.empty()) j["url"] = w.url;
+  if (!w.chat.empty()) j["chat"] = w.chat;
+  if (w.discovered) j["discovered"] = true;
   return j.dump();
 }
 
 WantedChannel decode_wanted(const std::string& name, std::string_view text) {
   const json j = parse_object(text, "wanted channel");
-  return {name, field<std::string>(j, "url", "", "wanted channel")};
+  WantedChannel w;
+  w.name = name;
+  w.url = field<std::string>(j, "url", "", "wanted channel");
+  w.chat = field<std::string>(j, "chat", "", "wanted channel");
+  w.discovered = field(j, "discovered", false, "wanted channel");
+  return w;
+}
+
+std::string chat_channel_of(const WantedChannel& w) {
+  if (!w.chat.empty()) return w.chat;
+  return w.url.empty() ? w.name : std::string();
+}
+
+std::string encode_discovery_lead(const DiscoveryLead& d) {
+  json j = {{"worker", d.worker}, {"since_ms", d.since_ms}, {"request", d.request}, {"listings", d.listings},
+            {"last_listing_ms", d.last_listing_ms}, {"listed", d.listed}};
+  if (!d.last_error.empty()) j["last_error"] = d.last_error;
+  return j.dump();
+}
+
+DiscoveryLead decode_discovery_lead(std::string_view text) {
+  const json j = parse_object(text, "discovery leader");
+  DiscoveryLead d;
+  d.worker = required_string(j, "worker", "discovery leader");
+  d.since_ms = field(j, "since_ms", 0LL, "discovery leader");
+  d.request = field<std::string>(j, "request", "", "discovery leader");
+  d.listings = field(j, "listings", 0LL, "discovery leader");
+  d.last_listing_ms = field(j, "last_listing_ms", 0LL, "discovery leader");
+  d.listed = field(j, "listed", 0, "discovery leader");
+  d.last_error = field<std::string>(j, "last_error", "", "discovery leader");
+  return d;
 }
 
 WantedChannel parse_wanted_arg(const std::string& arg) {

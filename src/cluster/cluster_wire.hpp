@@ -16,14 +16,35 @@ namespace hyped::cluster {
 using WallClock = std::chrono::system_clock;
 
 // A channel the cluster should follow: a Twitch login (url empty: the name is the login) or an HLS URL.
+// Its chat: `chat` when set, else the login's own (a URL has none). `discovered`: written by the
+// discovery leader (`--top`), which removes it again once it leaves the listing; entries an operator
+// added (`hyped cluster add`, and those written before the flag existed) are never touched by discovery.
 struct WantedChannel {
   std::string name;
   std::string url;
+  std::string chat;
+  bool discovered = false;
 };
 std::string encode_wanted(const WantedChannel& w);
 WantedChannel decode_wanted(const std::string& name, std::string_view json);
 // "login" or "name=https://…/index.m3u8", as `hyped cluster add` takes it. Throws std::invalid_argument.
 WantedChannel parse_wanted_arg(const std::string& arg);
+// The Twitch chat a worker follows for a wanted channel; empty: none.
+std::string chat_channel_of(const WantedChannel& w);
+
+// The discovery leader's key: which worker lists the top channels and writes them into the wanted set,
+// and how its listing goes (for `hyped cluster status`).
+struct DiscoveryLead {
+  std::string worker;
+  long long since_ms = 0;         // Unix ms when it became the leader
+  std::string request;            // what it lists, e.g. "top 20, game 509658, language en"
+  long long listings = 0;         // successful listings since it became the leader
+  long long last_listing_ms = 0;  // 0: none yet
+  int listed = 0;                 // channels in its last listing
+  std::string last_error;         // of its last listing; empty when it went through
+};
+std::string encode_discovery_lead(const DiscoveryLead& d);
+DiscoveryLead decode_discovery_lead(std::string_view json);
 
 // Who follows a channel. A hand-over names the worker taking it; `ready` once that worker's detector has
 // warmed up on it; the holder then writes the lease over to it.

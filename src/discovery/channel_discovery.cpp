@@ -67,6 +67,7 @@ struct ChannelDiscovery::Impl {
     top = co_await lister.list(q, opt.max_pages);
     std::vector<std::string> wanted;
     for (const LiveChannel& c : top) wanted.push_back(c.login);
+    if (owner.on_listing) owner.on_listing(wanted);
     const SetChange change = diff_followed(followed, wanted);
     for (const std::string& login : change.leave) {
       spdlog::info("discovery: {} left the top {}", login, req.count);
@@ -86,11 +87,28 @@ struct ChannelDiscovery::Impl {
     publish();
   }
 
-  asio::awaitable<void> loop() {
+  asio::awaitable<void> check_token() {
+    std::string token;
+    token = co_await tokens.token();
+  }
+
+  // Runs `work` on the caller's thread to its end; rethrows what it threw.
+  void run_here(asio::awaitable<void> work) {
+    std::exception_ptr failure;
+    asio::co_spawn(ioc, std::move(work), [&failure](std::exception_ptr e) { failure = e; });
+    ioc.run();
+    ioc.restart();
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  asio::awaitable<void> loop(bool wait_first) {
     while (!stopping) {
-      timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-          std::chrono::duration<double>(opt.interval_s)));
-      co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      if (wait_first) {
+        timer.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+            std::chrono::duration<double>(opt.interval_s)));
+        co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+      }
+      wait_first = true;
       if (stopping) break;
       std::optional<std::string> failure;
       bool fatal = false;
@@ -121,19 +139,15 @@ ChannelDiscovery::ChannelDiscovery(DiscoveryOptions opt, TopRequest req)
 
 ChannelDiscovery::~ChannelDiscovery() { stop(); }
 
-void ChannelDiscovery::list_now() {
-  Impl& s = *impl_;
-  std::exception_ptr failure;
-  asio::co_spawn(s.ioc, s.list_once(), [&failure](std::exception_ptr e) { failure = e; });
-  s.ioc.run();
-  s.ioc.restart();
-  if (failure) std::rethrow_exception(failure);
-}
+void ChannelDiscovery::list_now() { impl_->run_here(impl_->list_once()); }
 
-void ChannelDiscovery::start() {
+void ChannelDiscovery::check_credentials() { impl_->run_here(impl_->check_token()); }
+
+void ChannelDiscovery::start(bool list_at_once) {
   Impl& s = *impl_;
   if (s.thread.joinable()) return;
-  asio::co_spawn(s.ioc, s.loop(), [](std::exception_ptr e) {
+  s.stopping = false;
+  asio::co_spawn(s.ioc, s.loop(!list_at_once), [](std::exception_ptr e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);
@@ -152,6 +166,10 @@ void ChannelDiscovery::stop() {
     s.timer.cancel();
   });
   s.thread.join();
+  // For a later start(): the stop request may still wait in the queue when the loop ended by itself.
+  s.ioc.restart();
+  s.ioc.poll();
+  s.ioc.restart();
 }
 
 void ChannelDiscovery::forget(const std::string& login) {

@@ -2,11 +2,14 @@
 // start, on the caller's thread, then every interval on its own thread, and tells the changes to the
 // followed set as joins and leaves: a channel that went offline or dropped out of the top leaves, a new
 // one joins. A failed listing keeps the set as it is and counts; refused credentials end discovery.
+// A cluster's discovery leader takes each whole listing instead (on_listing) and starts and stops the
+// re-listing as it gains and loses the lead.
 #pragma once
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "server/discovery_status.hpp"
 
@@ -38,6 +41,9 @@ class ChannelDiscovery {
 
   // Called on the thread that lists (list_now: the caller's; then discovery's own). Set before list_now.
   std::function<void(const std::string& login)> on_join, on_leave;
+  // Every listing that went through, whole (most watched first), before its joins and leaves. A throw
+  // makes it a failed listing.
+  std::function<void(const std::vector<std::string>& logins)> on_listing;
   std::function<void(const DiscoveryStatus&)> on_status;
   // Twitch refused the credentials during a later listing: discovery has stopped.
   std::function<void(const std::string& error)> on_fatal;
@@ -45,8 +51,12 @@ class ChannelDiscovery {
   // The first listing. Throws with one clear line: AppCredentialsError (refused credentials), or
   // std::runtime_error (an unknown game, Twitch not answering).
   void list_now();
-  // Lists again every interval on its own thread until stop().
-  void start();
+  // Gets the app access token, to learn at start whether Twitch takes the credentials, without listing.
+  // Throws AppCredentialsError, or std::runtime_error when Twitch does not answer.
+  void check_credentials();
+  // Lists again every interval on its own thread until stop(); list_at_once: the first listing now.
+  // May be started again after stop().
+  void start(bool list_at_once = false);
   void stop();
   // Any thread: a channel the session stopped following on its own; a later listing may add it again.
   void forget(const std::string& login);

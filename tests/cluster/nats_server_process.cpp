@@ -123,4 +123,15 @@ void NatsServerProcess::restart() {
   start();
 }
 
+TempDir::TempDir() {
+  std::string templ = (std::filesystem::temp_directory_path() / "hyped-nats-XXXXXX").string();
+  if (!mkdtemp(templ.data())) throw std::runtime_error("cannot make a temporary directory");
+  path = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  std::filesystem::remove_all(path, ec);
+}
+
 }  // namespace hyped::test

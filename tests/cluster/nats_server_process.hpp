@@ -4,8 +4,11 @@
 
 #include <sys/types.h>
 
+#include <chrono>
+#include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 
 namespace hyped::test {
 
@@ -32,5 +35,23 @@ class NatsServerProcess {
   int port_;
   pid_t pid_ = -1;
 };
+
+// A directory of its own for a server's JetStream store, removed afterwards.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir();
+  ~TempDir();
+};
+
+// Polls `pred` every 20 ms; false when it did not hold within `timeout`.
+template <class Pred>
+bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
 
 }  // namespace hyped::test

@@ -31,6 +31,10 @@ TEST_CASE("subjects and keys name their channel") {
   CHECK(channel_of_key(channel_key("x1")) == "x1");
   CHECK(worker_of_key(worker_key("w-1")) == "w-1");
   CHECK_FALSE(channel_of_key("worker.w"));
+  CHECK(skip_key("x1") == "skip.x1");
+  CHECK(skipped_of_key(skip_key("x1")) == "x1");
+  CHECK_FALSE(channel_of_key(skip_key("x1")));  // workers never take a skip mark for a channel
+  CHECK_FALSE(skipped_of_key(channel_key("x1")));
 }
 
 TEST_CASE("a highlight's de-duplication id is the channel, its clip start to the second and the revision") {
@@ -54,6 +58,49 @@ TEST_CASE("wanted channels: a Twitch login or NAME=URL") {
   CHECK_THROWS_AS(parse_wanted_arg("a.b=http://x"), std::invalid_argument);
   const WantedChannel back = decode_wanted("s01", encode_wanted(w));
   CHECK(back.url == w.url);
+}
+
+TEST_CASE("a wanted entry keeps its chat and whether discovery added it; older entries are an operator's, without chat") {
+  WantedChannel w;
+  w.name = "lobby";
+  w.url = "https://cdn.example/lobby/index.m3u8";
+  w.chat = "somestreamer";
+  w.discovered = true;
+  WantedChannel back = decode_wanted("lobby", encode_wanted(w));
+  CHECK(back.url == w.url);
+  CHECK(back.chat == "somestreamer");
+  CHECK(back.discovered);
+  CHECK(chat_channel_of(back) == "somestreamer");
+  back = decode_wanted("alpha", "{}");
+  CHECK_FALSE(back.discovered);
+  CHECK(back.chat.empty());
+  CHECK(chat_channel_of(back) == "alpha");  // a Twitch login: its own chat
+  back = decode_wanted("s01", R"({"url":"http://127.0.0.1:1/s01/index.m3u8"})");
+  CHECK_FALSE(back.discovered);
+  CHECK(chat_channel_of(back).empty());  // a URL alone has no chat
+  CHECK(encode_wanted(WantedChannel{"alpha", "", "", false}) == "{}");  // what older workers wrote and read
+  CHECK_THROWS_AS(decode_wanted("a", R"({"discovered":"yes"})"), std::invalid_argument);
+}
+
+TEST_CASE("the discovery leader's key survives a round trip; one without a worker is refused") {
+  DiscoveryLead d;
+  d.worker = "w1";
+  d.since_ms = 1767225600000;
+  d.request = "top 20, game 509658";
+  d.listings = 7;
+  d.last_listing_ms = 1767225660000;
+  d.listed = 20;
+  d.last_error = "Helix answered 503";
+  const DiscoveryLead back = decode_discovery_lead(encode_discovery_lead(d));
+  CHECK(back.worker == "w1");
+  CHECK(back.since_ms == d.since_ms);
+  CHECK(back.request == d.request);
+  CHECK(back.listings == 7);
+  CHECK(back.last_listing_ms == d.last_listing_ms);
+  CHECK(back.listed == 20);
+  CHECK(back.last_error == d.last_error);
+  CHECK_THROWS_AS(decode_discovery_lead(R"({"since_ms":1})"), std::invalid_argument);
+  CHECK_THROWS_AS(decode_discovery_lead("[]"), std::invalid_argument);
 }
 
 TEST_CASE("leases and worker heartbeats survive a round trip; garbage is refused with a reason") {

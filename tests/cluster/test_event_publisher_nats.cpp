@@ -19,33 +19,11 @@
 
 using namespace hyped::cluster;
 using hyped::test::NatsServerProcess;
+using hyped::test::TempDir;
+using hyped::test::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
-
-// A directory of its own for the server's JetStream store, removed afterwards.
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    std::string templ = (std::filesystem::temp_directory_path() / "hyped-nats-XXXXXX").string();
-    if (!mkdtemp(templ.data())) throw std::runtime_error("cannot make a temporary directory");
-    path = templ;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
-
-template <class Pred>
-bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
-}
 
 std::string event_name(int i) { return "event-" + std::to_string(i); }
 

@@ -4,8 +4,10 @@ Authorization header (OAuth for id, Bearer for Helix), the token's Client-Id, an
 small bucket, 429 when empty with Ratelimit-Reset). With `client_secret`, the token is an app access token
 issued by the client-credentials grant (form body: client_id, client_secret, grant_type), lasting
 `app_token_ttl_s`; Get Streams then lists `live` (mutable: [(login, viewers, game_id, language)], most
-viewers first) `page_size` at a time with a cursor. Scripted faults: 5xx, not live (404), clips disabled
-(403). Every request is recorded."""
+viewers first) `page_size` at a time with a cursor. Several apps may hold tokens at once (`clients`:
+client id → secret), each Helix call checked against its own token's app and expiry, and every Get Streams
+call recorded with the app that made it. Scripted faults: 5xx, not live (404), clips disabled (403). Every
+request is recorded."""
 import http.server
 import json
 import threading
@@ -21,9 +23,13 @@ USER_ID = "4242"
 class HelixStandIn:
     def __init__(self, token, scopes=("clips:edit", "channel:manage:broadcast"), bucket=800, window_s=2.0,
                  fail_first=0, clip_status=202, marker_status=200, clip_ready_after=2, client_secret=None,
-                 app_token_ttl_s=3600, page_size=100, games=None):
+                 app_token_ttl_s=3600, page_size=100, games=None, clients=None):
         self.token, self.scopes = token, list(scopes)
         self.client_secret, self.app_token_ttl_s, self.page_size = client_secret, app_token_ttl_s, page_size
+        # App credentials: client id → secret.
+        self.clients = dict(clients or ({CLIENT_ID: client_secret} if client_secret is not None else {}))
+        self.app_token_of = {}  # issued app token → (client id, expires at, time.time())
+        self.stream_calls = []  # Get Streams requests: (time.time(), client id)
         self.games = dict(games or {})  # name → id
         self.live = []  # Get Streams: (login, viewers, game_id, language), most viewers first
         self.app_tokens = []  # issued, oldest first
@@ -101,7 +107,7 @@ class HelixStandIn:
                     if peer.token in self.path or peer.token in body:
                         peer.problems.append(f"token outside the Authorization header: {method} {self.path}")
                     auth = self.headers.get("Authorization", "")
-                    if url.path == "/oauth2/token" and peer.client_secret is not None:
+                    if url.path == "/oauth2/token" and peer.clients:
                         return self.app_token(method, body)
                     if url.path == "/oauth2/validate":
                         if auth != "OAuth " + peer.token:
@@ -110,7 +116,13 @@ class HelixStandIn:
                                                "user_id": USER_ID, "expires_in": 14000})
                     if not url.path.startswith("/helix/"):
                         return self.send(404, {"message": "unknown path"})
-                    if auth != "Bearer " + peer.token or self.headers.get("Client-Id") != CLIENT_ID:
+                    client = self.headers.get("Client-Id")
+                    if peer.clients:  # app tokens: any issued one, for its own app, until it expires
+                        app = peer.app_token_of.get(auth[len("Bearer "):] if auth.startswith("Bearer ") else "")
+                        valid = app is not None and app[0] == client and time.time() < app[1]
+                    else:
+                        valid = auth == "Bearer " + peer.token and client == CLIENT_ID
+                    if not valid:
                         peer.problems.append(f"bad auth headers on {method} {url.path}")
                         return self.send(401, {"status": 401, "message": "OAuth token is missing"})
                     if not peer._take_token():
@@ -125,6 +137,7 @@ class HelixStandIn:
                         found = [{"id": peer.games[name], "name": name}] if name in peer.games else []
                         return self.send(200, {"data": found}, limited=True)
                     if url.path == "/helix/streams" and method == "GET":
+                        peer.stream_calls.append((time.time(), client))
                         return self.streams(q)
                     if url.path == "/helix/users":
                         if q.get("login") != ["streamer"]:
@@ -177,12 +190,14 @@ class HelixStandIn:
                     peer.problems.append(f"token request: {method} {self.headers.get('Content-Type')}")
                 if form.get("grant_type") != ["client_credentials"]:
                     return self.send(400, {"status": 400, "message": "unsupported grant type"})
-                if form.get("client_id") != [CLIENT_ID]:
+                client = (form.get("client_id") or [""])[0]
+                if client not in peer.clients:
                     return self.send(400, {"status": 400, "message": "invalid client"})
-                if form.get("client_secret") != [peer.client_secret]:
+                if form.get("client_secret") != [peer.clients[client]]:
                     return self.send(403, {"status": 403, "message": "invalid client secret"})
                 peer.token = f"app{len(peer.app_tokens) + 1}x{int(time.time() * 1000)}"
                 peer.app_tokens.append(peer.token)
+                peer.app_token_of[peer.token] = (client, time.time() + peer.app_token_ttl_s, time.time())
                 return self.send(200, {"access_token": peer.token, "expires_in": peer.app_token_ttl_s,
                                        "token_type": "bearer"})
 
