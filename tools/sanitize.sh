@@ -21,7 +21,7 @@ targets_of() {  # targets_of BUILD_DIR CTEST_ARGS...
   local dir=$1
   shift
   ctest --test-dir "$dir" -N "$@" | sed -n 's/^ *Test *#[0-9]*: \([A-Za-z0-9_]*\)$/\1/p' | grep -v '^integration_' || true
-  echo hyped ws_collect report_synth
+  printf '%s\n' hyped ws_collect report_synth
 }
 
 run() {  # run BUILD_DIR SANITIZERS CTEST_ARGS...
