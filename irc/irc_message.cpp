@@ -5,7 +5,7 @@
 namespace hyped {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_ascii_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
 void skip_spaces(std::string_view& s) {
@@ -99,7 +99,7 @@ IrcParseResult parse_irc_line(std::string_view line) {
   bool letters = true, digits = m.command.size() == 3;
   for (char c : m.command) {
     letters = letters && is_alpha(c);
-    digits = digits && is_digit(c);
+    digits = digits && is_ascii_digit(c);
   }
   if (!letters && !digits) {
     r.error = IrcParseError::BadCommand;
@@ -152,7 +152,7 @@ std::optional<std::int64_t> parse_decimal(std::string_view s) {
   if (s.empty() || s.size() > 18) return std::nullopt;
   std::int64_t v = 0;
   for (char c : s) {
-    if (!is_digit(c)) return std::nullopt;
+    if (!is_ascii_digit(c)) return std::nullopt;
     v = v * 10 + (c - '0');
   }
   return v;
@@ -173,7 +173,7 @@ std::optional<std::int64_t> parse_server_time_ms(std::string_view s) {
     frac.remove_prefix(1);
     int scale = 100;
     for (char c : frac) {
-      if (!is_digit(c)) return std::nullopt;
+      if (!is_ascii_digit(c)) return std::nullopt;
       ms += (c - '0') * scale;
       scale /= 10;
     }

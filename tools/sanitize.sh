@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sanitizer builds, each in a build dir of its own (Release with line tables, CUDA off, ccache as
+# Sanitizer builds, each in a build dir of its own (-O1 with line tables, unity, CUDA off, ccache as
 # configured by CMake):
 #   asan  AddressSanitizer + UndefinedBehaviorSanitizer (-DHYPED_SANITIZE=address,undefined): the unit
 #         tests and the integration tests but quality, live HLS, the short soak and the cluster (long
@@ -28,7 +28,11 @@ run() {  # run BUILD_DIR SANITIZERS CTEST_ARGS...
   local dir=$1 san=$2
   shift 2
   echo "== $san in $dir"
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DHYPED_CUDA=OFF -DHYPED_SANITIZE="$san" > /dev/null
+  # -O1, as the sanitizers' own documentation advises, and unity builds (each module's sources compiled
+  # as a few translation units, so Asio's and Beast's templates are instantiated once a batch, not once a
+  # file): a cold sanitizer build in a third of the time, which is what lets both run in CI.
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG" \
+    "-DCMAKE_C_FLAGS_RELEASE=-O1 -DNDEBUG" -DCMAKE_UNITY_BUILD=ON -DHYPED_CUDA=OFF -DHYPED_SANITIZE="$san" > /dev/null
   # Only what these tests run: a sanitizer build of every tool and benchmark would double the time.
   mapfile -t targets < <(targets_of "$dir" "$@")
   cmake --build "$dir" -j"$jobs" --target "${targets[@]}"

@@ -16,10 +16,6 @@ namespace {
 
 using KvStatusPtr = std::unique_ptr<kvStatus, NatsDeleter<kvStatus, kvStatus_Destroy>>;
 
-long long now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
 std::string last_error_text() {
   natsStatus s = NATS_OK;
   const char* t = nats_GetLastError(&s);
@@ -229,7 +225,7 @@ bool ClusterStore::remove_wanted_at(const std::string& name, std::uint64_t revis
 }
 
 void ClusterStore::skip_wanted(const std::string& name) {
-  const std::string v = nlohmann::json{{"since_ms", now_ms()}}.dump();
+  const std::string v = nlohmann::json{{"since_ms", unix_now_ms()}}.dump();
   std::uint64_t rev = 0;
   check_nats(kvStore_Put(&rev, impl_->wanted.get(), skip_key(name).c_str(), v.data(), static_cast<int>(v.size())),
              "cannot mark '" + name + "' as removed");

@@ -15,6 +15,11 @@ namespace hyped::cluster {
 
 using WallClock = std::chrono::system_clock;
 
+// Now as Unix milliseconds: the time every worker writes into the shared state.
+inline long long unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(WallClock::now().time_since_epoch()).count();
+}
+
 // A channel the cluster should follow: a Twitch login (url empty: the name is the login) or an HLS URL.
 // Its chat: `chat` when set, else the login's own (a URL has none). `discovered`: written by the
 // discovery leader (`--top`), which removes it again once it leaves the listing; entries an operator

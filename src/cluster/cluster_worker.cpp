@@ -15,11 +15,7 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-long long now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(WallClock::now().time_since_epoch()).count();
-}
-
-double unix_s() { return static_cast<double>(now_ms()) / 1000.0; }
+double unix_s() { return static_cast<double>(unix_now_ms()) / 1000.0; }
 
 constexpr std::size_t kPendingLimit = 64;  // highlights kept per channel while warming up or fenced
 constexpr auto kFlushTimeout = std::chrono::seconds(3);
@@ -36,7 +32,7 @@ ClusterWorker::ClusterWorker(ClusterStore& store, EventPublisher& publisher, Cha
       opt_(std::move(opt)),
       warmup_s_(opt_.handover_warmup_s >= 0 ? opt_.handover_warmup_s : detector_warmup_s + 2.0),
       refractory_s_(refractory_s),
-      started_ms_(now_ms()) {}
+      started_ms_(unix_now_ms()) {}
 
 ClusterWorker::~ClusterWorker() { stop(); }
 
@@ -294,7 +290,7 @@ void ClusterWorker::advance_shadows(const std::map<std::string, LeaseEntry>& lea
     if (it == leases.end()) {
       if (!holder_of(view, name).empty()) continue;  // its holder is re-asserting it (a server restart)
       // The holder went away before handing over: claim it, warmed up already.
-      Lease l{id_, "", false, now_ms()};
+      Lease l{id_, "", false, unix_now_ms()};
       const auto sent = Steady::now();
       if (const auto rev = store_.create_lease(name, l))
         become_owner(name, *rev, l, sent, WallClock::time_point::min(), "its holder is gone");
@@ -415,7 +411,7 @@ void ClusterWorker::apply_plan(const ClusterView& view, const std::map<std::stri
     if (!rev) continue;
     const std::string to = leases.at(c).lease.handover_to;
     drop(c, Stop::HandOver, "handed over to " + to);
-    if (store_.update_lease(c, Lease{to, "", false, now_ms()}, *rev))
+    if (store_.update_lease(c, Lease{to, "", false, unix_now_ms()}, *rev))
       spdlog::info("cluster: handed '{}' over to {}", c, to);
     else
       spdlog::warn("cluster: hand-over of '{}' to {} raced with a change; the lease frees itself", c, to);
@@ -430,7 +426,7 @@ void ClusterWorker::apply_plan(const ClusterView& view, const std::map<std::stri
   for (const std::string& c : plan.claim) {
     const auto w = wanted.find(c);
     if (w == wanted.end()) continue;
-    Lease l{id_, "", false, now_ms()};
+    Lease l{id_, "", false, unix_now_ms()};
     const auto sent = Steady::now();
     const auto rev = store_.create_lease(c, l);
     if (!rev) continue;  // another worker was quicker

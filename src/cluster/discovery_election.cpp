@@ -12,10 +12,6 @@ namespace {
 
 using Steady = std::chrono::steady_clock;
 
-long long now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(WallClock::now().time_since_epoch()).count();
-}
-
 Steady::duration seconds(double s) {
   return std::chrono::duration_cast<Steady::duration>(std::chrono::duration<double>(s));
 }
@@ -44,7 +40,7 @@ void DiscoveryElection::report_listing(int listed, const std::string& error) {
     return;
   }
   ++lead_.listings;
-  lead_.last_listing_ms = now_ms();
+  lead_.last_listing_ms = unix_now_ms();
   lead_.listed = listed;
   lead_.last_error.clear();
 }
@@ -103,7 +99,7 @@ void DiscoveryElection::step() {
   }
   DiscoveryLead mine;
   mine.worker = id_;
-  mine.since_ms = now_ms();
+  mine.since_ms = unix_now_ms();
   mine.request = request_;
   const auto created = store_.create_discovery_lead(mine);
   if (!created) return;  // another worker leads, or its key has not expired yet
@@ -122,7 +118,7 @@ void DiscoveryElection::elect(std::uint64_t revision, Steady::time_point sent) {
     const double s = store_.lease_s();
     valid_until_ = sent + seconds(s - std::min(1.0, s / 6.0));
   }
-  spdlog::info("cluster: discovery leader from {:.3f}: {} lists the {}", static_cast<double>(now_ms()) / 1000.0, id_,
+  spdlog::info("cluster: discovery leader from {:.3f}: {} lists the {}", static_cast<double>(unix_now_ms()) / 1000.0, id_,
                request_);
   if (on_elected) on_elected();
 }
@@ -133,7 +129,7 @@ void DiscoveryElection::depose(const char* why) {
     if (!leader_) return;
     leader_ = false;
   }
-  spdlog::info("cluster: no longer the discovery leader at {:.3f} ({})", static_cast<double>(now_ms()) / 1000.0, why);
+  spdlog::info("cluster: no longer the discovery leader at {:.3f} ({})", static_cast<double>(unix_now_ms()) / 1000.0, why);
   if (on_deposed) on_deposed();
 }
 

@@ -22,8 +22,6 @@ bool authorized(const ServerOptions& opt, const ApiRequest& api) {
   return opt.token.empty() || token_matches(opt.token, api.token);
 }
 
-double r3(double v) { return std::round(v * 1000.0) / 1000.0; }
-
 // The action messages of a highlight, without their "type".
 ordered_json actions_json(const std::vector<std::string>& messages) {
   ordered_json out = ordered_json::array();
@@ -40,10 +38,10 @@ ordered_json highlight_json(const StoredHighlight& s) {
   const Highlight& h = s.highlight;
   return {{"channel", s.channel},         {"id", h.id},
           {"revision", h.revision},       // a revision replaced what was first sent for the id
-          {"time_s", r3(h.time_s)},       {"start_s", r3(h.start_s)},
-          {"end_s", r3(h.end_s)},         {"score", r3(h.score)},
-          {"audio_z", r3(h.audio_z)},     {"chat_z", r3(h.chat_z)},
-          {"chat_rate", r3(h.chat_rate)}, {"reasons", h.reasons},
+          {"time_s", round3(h.time_s)},       {"start_s", round3(h.start_s)},
+          {"end_s", round3(h.end_s)},         {"score", round3(h.score)},
+          {"audio_z", round3(h.audio_z)},     {"chat_z", round3(h.chat_z)},
+          {"chat_rate", round3(h.chat_rate)}, {"reasons", h.reasons},
           {"wall_time", format_iso8601(s.wall)},
           {"actions", actions_json(s.actions)}};
 }
@@ -154,7 +152,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       }
       ordered_json chans = ordered_json::array();
       for (const auto& [name, st] : channels)
-        chans.push_back({{"name", name}, {"media_time_s", r3(st.media_time_s)}, {"ingest_lag_s", r3(st.ingest_lag_s)},
+        chans.push_back({{"name", name}, {"media_time_s", round3(st.media_time_s)}, {"ingest_lag_s", round3(st.ingest_lag_s)},
                          {"alerts", alerts.count(name) ? alerts.at(name) : 0}});
       ordered_json out = {{"backend", backend},
                           {"started", s.started_text},

@@ -10,23 +10,24 @@
 namespace hyped {
 namespace {
 using nlohmann::ordered_json;
-double r3(double v) { return std::round(v * 1000.0) / 1000.0; }
 double r4(double v) { return std::round(v * 10000.0) / 10000.0; }
 }  // namespace
+
+double round3(double v) { return std::round(v * 1000.0) / 1000.0; }
 
 std::string highlight_message(const std::string& channel, const Highlight& h, WallClock::time_point wall) {
   ordered_json j = {{"type", "highlight"},
                     {"channel", channel},
                     {"id", h.id},
                     {"revision", h.revision},
-                    {"time_s", r3(h.time_s)},
+                    {"time_s", round3(h.time_s)},
                     {"wall_time", format_iso8601(wall)},
                     {"score", r4(h.score)},
                     {"audio_z", r4(h.audio_z)},
                     {"chat_z", r4(h.chat_z)},
-                    {"chat_rate", r3(h.chat_rate)},
+                    {"chat_rate", round3(h.chat_rate)},
                     {"reasons", h.reasons},
-                    {"clip", {{"start_s", r3(h.start_s)}, {"end_s", r3(h.end_s)}}}};
+                    {"clip", {{"start_s", round3(h.start_s)}, {"end_s", round3(h.end_s)}}}};
   return j.dump();
 }
 
@@ -39,9 +40,9 @@ std::string broadcast_message(const std::string& channel, bool live, WallClock::
 }
 
 std::string score_message(const std::string& channel, double time_s, const HopFeatures& f) {
-  ordered_json j = {{"type", "score"},          {"channel", channel},      {"time_s", r3(time_s)},
+  ordered_json j = {{"type", "score"},          {"channel", channel},      {"time_s", round3(time_s)},
                     {"score", r4(f.score)},     {"audio_z", r4(f.z_audio)}, {"chat_z", r4(f.z_chat)},
-                    {"chat_rate", r3(f.chat_rate)}, {"rms", f.rms}};
+                    {"chat_rate", round3(f.chat_rate)}, {"rms", f.rms}};
   return j.dump();
 }
 
@@ -55,7 +56,7 @@ std::string action_message(const ActionResult& r) {
   if (!r.path.empty()) j["path"] = r.path;
   if (!r.clip_url.empty()) j["clip_url"] = r.clip_url;
   if (!r.clip_id.empty()) j["clip_id"] = r.clip_id;
-  if (r.position_s) j["position_s"] = r3(*r.position_s);
+  if (r.position_s) j["position_s"] = round3(*r.position_s);
   if (!r.error.empty()) j["error"] = r.error;
   return j.dump();
 }

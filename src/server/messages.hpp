@@ -18,6 +18,8 @@ namespace hyped {
 
 using WallClock = std::chrono::system_clock;
 
+// Seconds and scores in messages carry three decimals (the API's JSON answers too).
+double round3(double v);
 // {"type":"highlight","channel":..,"id":..,"time_s":..,"wall_time":"ISO-8601","score":..,"audio_z":..,
 //  "chat_z":..,"chat_rate":..,"reasons":[..],"clip":{"start_s":..,"end_s":..}}
 std::string highlight_message(const std::string& channel, const Highlight& h, WallClock::time_point wall);
