@@ -53,7 +53,9 @@ def make_source(path, duration, events, seed=7):
 class Nginx:
     """nginx in the foreground with a generated config under its own prefix, serving `root`."""
 
-    def __init__(self, root, prefix, cert=None, key=None):
+    def __init__(self, root, prefix, cert=None, key=None, access_log=None):
+        """access_log: a file for one line per request, `$msec $arg_c $arg_n $status` (a benchmark's tally of
+        what was fetched: its segment URLs carry their channel and sequence in c= and n=)."""
         self.root, self.prefix, self.cert, self.key = root, prefix, cert, key
         self.port = free_port()
         self.tls_port = free_port() if cert else None
@@ -65,13 +67,17 @@ class Nginx:
                         root {root}; location / {{ add_header Cache-Control no-cache; }} }}"""
         user = "user root;" if os.geteuid() == 0 else ""
         p = prefix
+        logging = "access_log off;"
+        if access_log:
+            logging = (f"log_format tally '$msec $arg_c $arg_n $status';\n"
+                       f"  access_log {access_log} tally buffer=64k flush=1s;")
         self.conf = os.path.join(prefix, "nginx.conf")
         with open(self.conf, "w") as f:
             f.write(f"""{user} daemon off; master_process on; worker_processes 1; pid {p}/nginx.pid;
 error_log {p}/error.log warn;
 events {{ worker_connections 4096; }}
 http {{
-  access_log off; keepalive_requests 100000; keepalive_timeout 65s;
+  {logging} keepalive_requests 100000; keepalive_timeout 65s;
   client_body_temp_path {p}/body; proxy_temp_path {p}/proxy; fastcgi_temp_path {p}/fastcgi;
   uwsgi_temp_path {p}/uwsgi; scgi_temp_path {p}/scgi;
   types {{ application/vnd.apple.mpegurl m3u8; video/mp2t ts; video/iso.segment m4s; video/mp4 mp4; }}
