@@ -10,6 +10,8 @@
 #include <string>
 #include <thread>
 
+#include "cluster/cluster_options.hpp"
+
 namespace hyped::test {
 
 class NatsServerProcess {
@@ -52,6 +54,14 @@ bool wait_until(Pred pred, std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   return true;
+}
+
+// Cluster settings pointing at `server`, with leases of `lease_s`.
+inline hyped::cluster::ClusterOptions cluster_options(const NatsServerProcess& server, double lease_s = 10) {
+  hyped::cluster::ClusterOptions opt;
+  opt.url = server.url();
+  opt.lease_s = lease_s;
+  return opt;
 }
 
 }  // namespace hyped::test

@@ -14,19 +14,13 @@
 #include "nats_server_process.hpp"
 
 using namespace hyped::cluster;
+using hyped::test::cluster_options;
 using hyped::test::NatsServerProcess;
 using hyped::test::TempDir;
 using hyped::test::wait_until;
 using namespace std::chrono_literals;
 
 namespace {
-
-ClusterOptions options(const NatsServerProcess& server, double lease_s) {
-  ClusterOptions opt;
-  opt.url = server.url();
-  opt.lease_s = lease_s;
-  return opt;
-}
 
 // An election whose listing is a flag, as ClusterTopLister's is the discovery thread.
 struct Candidate {
@@ -54,7 +48,7 @@ std::string lead_of(ClusterStore& store) {
 TEST_CASE("one discovery leader at a time, and one that stops hands the lead over at once") {
   TempDir dir;
   NatsServerProcess server(dir.path.string());
-  const ClusterOptions opt = options(server, 3.0);
+  const ClusterOptions opt = cluster_options(server, 3.0);
   Candidate a(opt, "a"), b(opt, "b");
   a.election.start();
   b.election.start();
@@ -90,7 +84,7 @@ TEST_CASE("one discovery leader at a time, and one that stops hands the lead ove
 TEST_CASE("a dead leader's key is taken once it expires, and not before; the leader's listings go into the key") {
   TempDir dir;
   NatsServerProcess server(dir.path.string());
-  const ClusterOptions opt = options(server, 2.0);
+  const ClusterOptions opt = cluster_options(server, 2.0);
   ClusterStore ghost_store(opt, "test-ghost");
   DiscoveryLead ghost;
   ghost.worker = "ghost";  // a leader killed before it could hand the key back
@@ -128,7 +122,7 @@ TEST_CASE("a dead leader's key is taken once it expires, and not before; the lea
 TEST_CASE("discovery's writes leave an operator's entries alone; skip marks are no wanted channels") {
   TempDir dir;
   NatsServerProcess server(dir.path.string());
-  ClusterStore store(options(server, 3.0), "test-wanted");
+  ClusterStore store(cluster_options(server, 3.0), "test-wanted");
   store.put_wanted(WantedChannel{"op", "", "", false});
   CHECK_FALSE(store.create_wanted(WantedChannel{"op", "", "", true}));
   CHECK_FALSE(store.wanted_set().channels.at("op").channel.discovered);

@@ -18,6 +18,7 @@
 #include "nats_server_process.hpp"
 
 using namespace hyped::cluster;
+using hyped::test::cluster_options;
 using hyped::test::NatsServerProcess;
 using hyped::test::TempDir;
 using hyped::test::wait_until;
@@ -46,9 +47,7 @@ std::vector<std::string> stream_payloads(ClusterStore& store) {
 TEST_CASE("events published while nats-server restarts are delivered after it returns, up to the bound, and the rest counted") {
   TempDir store_dir;
   NatsServerProcess server(store_dir.path.string());
-  ClusterOptions opt;
-  opt.url = server.url();
-  ClusterStore store(opt, "test-publisher");
+  ClusterStore store(cluster_options(server), "test-publisher");
   constexpr std::size_t kBound = 4;
   EventPublisher publisher(store.connection(), kBound);
   const std::string subject = highlight_subject("chan");
@@ -86,9 +85,7 @@ TEST_CASE("events published while nats-server restarts are delivered after it re
 TEST_CASE("a retry of an event the stream already holds is dropped as a duplicate, not stored twice") {
   TempDir store_dir;
   NatsServerProcess server(store_dir.path.string());
-  ClusterOptions opt;
-  opt.url = server.url();
-  ClusterStore store(opt, "test-publisher");
+  ClusterStore store(cluster_options(server), "test-publisher");
   EventPublisher publisher(store.connection(), 8);
   const std::string subject = highlight_subject("chan");
   // Two workers that saw the same moment send the same id (a take-over): the stream keeps the first.
