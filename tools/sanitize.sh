@@ -39,8 +39,9 @@ run() {  # run BUILD_DIR SANITIZERS CTEST_ARGS...
   ctest --test-dir "$dir" --output-on-failure -j2 "$@"
 }
 
-# Left out of both: tests that assert wall-clock deadlines against real-time publishing, or replay hours
-# of media, which a sanitizer's slowdown turns into failures that are not bugs (docs/RELIABILITY.md).
+# Left out: tests that assert wall-clock deadlines against real-time publishing, replay hours of media or
+# run dozens of live streams at once, which a sanitizer's slowdown turns into failures that are not bugs
+# (docs/RELIABILITY.md).
 if [[ $which == asan || $which == all ]]; then
   run "${HYPED_ASAN_BUILD_DIR:-build-asan}" address,undefined -LE gpu -E '^integration_(quality|live_hls|soak_short|cluster)$'
 fi
