@@ -16,11 +16,15 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:detect_stack_use_after_retur
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 
-# The test programs `ctest ARGS` would run, and what the integration tests among them drive.
+# The test programs `ctest ARGS` would run, and what the integration tests among them drive. A test named
+# for no target (a Python test of a tool) needs nothing built.
 targets_of() {  # targets_of BUILD_DIR CTEST_ARGS...
   local dir=$1
   shift
-  ctest --test-dir "$dir" -N "$@" | sed -n 's/^ *Test *#[0-9]*: \([A-Za-z0-9_]*\)$/\1/p' | grep -v '^integration_' || true
+  local known
+  known=$(cmake --build "$dir" --target help | sed -n 's/^\([A-Za-z0-9_]*\): .*/\1/p')
+  ctest --test-dir "$dir" -N "$@" | sed -n 's/^ *Test *#[0-9]*: \([A-Za-z0-9_]*\)$/\1/p' | grep -v '^integration_' \
+    | grep -Fxf <(printf '%s\n' "$known") || true
   printf '%s\n' hyped ws_collect report_synth
 }
 
