@@ -427,6 +427,17 @@ struct LiveSession::Impl {
     co_return std::string();
   }
 
+  // Under `mu`: the channel's report from its broadcasts' figures (the detector counts its highlights).
+  Record& report_locked(const Channel& ch, const std::string& error) {
+    Record& r = records[ch.id];
+    const long long highlights = r.report.highlights;
+    r.report = ch.earlier;
+    r.report.channel = ch.name;
+    r.report.error = error;
+    r.report.highlights = highlights;
+    return r;
+  }
+
   // Figures of a finished broadcast's follower, kept across the channel's broadcasts.
   void accumulate(Channel& ch) {
     const HlsFollowerStats s = ch.follower->stats();
@@ -459,12 +470,7 @@ struct LiveSession::Impl {
     {
       std::lock_guard lock(mu);
       if (!error.empty() && (opt.wait_for_channels || records.size() > 1)) spdlog::error("[{}] {}", ch.name, error);
-      Record& r = records[ch.id];
-      const long long highlights = r.report.highlights;
-      r.report = ch.earlier;
-      r.report.channel = ch.name;
-      r.report.error = error;
-      r.report.highlights = highlights;
+      Record& r = report_locked(ch, error);
       r.ended = true;
       if (const auto it = names.find(ch.name); it != names.end() && it->second == ch.id) names.erase(it);
       --load[static_cast<std::size_t>(ch.thread)];
@@ -792,6 +798,13 @@ std::vector<LiveChannelReport> LiveSession::run() {
   if (failure) std::rethrow_exception(failure);
   std::vector<LiveChannelReport> reports;
   std::lock_guard lock(s.mu);
+  // A channel whose request was still in flight when the stop's grace ran out never finished following:
+  // its figures are its follower's as they stand (every thread that touched it has ended).
+  for (const auto& [id, ch] : s.channels) {
+    if (s.records[id].ended) continue;
+    if (ch->follower) s.accumulate(*ch);  // its stats only: its sockets and coroutine go with their context
+    s.report_locked(*ch, "");
+  }
   for (auto& [id, rec] : s.records) {
     LiveChannelReport r = rec.report;
     if (!rec.ended && !s.stopping) r.error = "stopped before it finished";

@@ -249,7 +249,8 @@ ReplaySummary replay_one(const ReplayInput& in, const ReplayOptions& opt, AppCon
   // A replay knows the whole broadcast: its detector fires as live would at kReplayOversample times the
   // rate, and the export keeps the strongest of those, as many as live would have fired (at least
   // target_per_hour × hours), so a VOD gets its best moments wherever they cluster; live spreads its
-  // highlights over time, as it cannot know what is still to come.
+  // highlights over time, as it cannot know what is still to come. Two candidates less than a refractory
+  // period apart are one sustained reaction: the stronger stands for both.
   const DetectorParams live_params = cfg.detector;
   // A served replay stands in for a live stream: its clients get what live detection would send.
   if (opt.dry_run_actions) cfg.actions.dry_run = true;
@@ -293,10 +294,14 @@ ReplaySummary replay_one(const ReplayInput& in, const ReplayOptions& opt, AppCon
       actions.submit(channel, h);
     };
   PeakPicker live_rate(live_params);  // only counts what live detection would fire
-  long long live_fired = 0;
+  long long live_fired = 0;           // as reactions: a highlight within a refractory period of the last is the same
   if (select)
-    detector.on_frame = [&live_rate, &live_fired, &p = live_params, next = detector.on_frame](double t, const HopFeatures& f) {
-      if (const auto h = live_rate.push(p.frame_at(t), f); h && h->revision == 0) ++live_fired;
+    detector.on_frame = [&live_rate, &live_fired, &p = live_params, last = -1e300,
+                         next = detector.on_frame](double t, const HopFeatures& f) mutable {
+      if (const auto h = live_rate.push(p.frame_at(t), f)) {
+        if (h->revision == 0 && h->time_s - last >= p.refractory_s) ++live_fired;
+        last = h->time_s;
+      }
       if (next) next(t, f);
     };
   const int rate_hz = cfg.detector.sample_rate_hz;
@@ -337,7 +342,7 @@ ReplaySummary replay_one(const ReplayInput& in, const ReplayOptions& opt, AppCon
     if (result.highlights.size() > keep)
       spdlog::info("keeping the {} strongest of {} candidate highlights (--all keeps every one)", keep,
                    result.highlights.size());
-    result.highlights = strongest(std::move(result.highlights), keep);
+    result.highlights = strongest(std::move(result.highlights), keep, live_params.refractory_s);
   }
   ExportInput ex;
   ex.source = in.spec;

@@ -20,8 +20,10 @@ struct Highlight {
   std::vector<std::string> reasons;  // "audio", "chat", "flux", "hf"
 };
 
-// The n highest-scored highlights, in their original (time) order.
-std::vector<Highlight> strongest(std::vector<Highlight> highlights, std::size_t n);
+// The n highest-scored highlights, in their original (time) order. A highlight whose moment lies less
+// than min_gap_s from a stronger one kept is the same reaction seen twice (a sustained burst that fired
+// again once its refractory period ended): it is dropped, as a refractory period drops it live.
+std::vector<Highlight> strongest(std::vector<Highlight> highlights, std::size_t n, double min_gap_s = 0);
 
 // "audio+chat"
 std::string join_reasons(const std::vector<std::string>& reasons, const char* sep = "+");

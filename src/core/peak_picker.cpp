@@ -13,18 +13,25 @@ constexpr double kReviseRatio = 1.05;
 
 }  // namespace
 
-std::vector<Highlight> strongest(std::vector<Highlight> highlights, std::size_t n) {
-  if (highlights.size() <= n) return highlights;
+std::vector<Highlight> strongest(std::vector<Highlight> highlights, std::size_t n, double min_gap_s) {
+  if (highlights.size() <= n && min_gap_s <= 0) return highlights;
   std::vector<std::size_t> order(highlights.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   // Stable: of equal scores the earlier stays.
   std::stable_sort(order.begin(), order.end(),
                    [&](auto a, auto b) { return highlights[a].score > highlights[b].score; });
-  order.resize(n);
-  std::sort(order.begin(), order.end());
+  std::vector<std::size_t> kept;
+  for (std::size_t i : order) {
+    if (kept.size() == n) break;
+    const bool near_stronger = std::any_of(kept.begin(), kept.end(), [&](std::size_t k) {
+      return std::abs(highlights[k].time_s - highlights[i].time_s) < min_gap_s;
+    });
+    if (!near_stronger) kept.push_back(i);
+  }
+  std::sort(kept.begin(), kept.end());
   std::vector<Highlight> out;
-  out.reserve(n);
-  for (std::size_t i : order) out.push_back(std::move(highlights[i]));
+  out.reserve(kept.size());
+  for (std::size_t i : kept) out.push_back(std::move(highlights[i]));
   return out;
 }
 

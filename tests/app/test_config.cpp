@@ -47,7 +47,7 @@ TEST_CASE("the shipped config documents every key and equals the defaults") {
   CHECK(cfg.detector.start_threshold == def.detector.start_threshold);
   // The defaults the file documents.
   CHECK(def.detector.stats_halflife_s == 600.0);
-  CHECK(def.detector.chat_window_s == 10.0);
+  CHECK(def.detector.chat_window_s == 20.0);
 }
 
 TEST_CASE("config values override the defaults") {

@@ -137,6 +137,7 @@ TEST_CASE("results are identical for any chunk size and tick size") {
 TEST_CASE("running mode fires on each burst as it arrives, after warm-up, and revises it as it grows") {
   DetectorParams p;
   p.target_per_hour = 0;  // every crossing of the threshold: three equal bursts all fire
+  p.chat_window_s = 10.0;  // each synthetic burst's chat lasts 8 s: a box about as long places it to the second
   const std::vector<double> events = {30, 90, 160, 230};  // the first is inside the 60 s warm-up
   const auto x = synth_audio(260, events, 31);
   std::vector<Highlight> fired, revised;
@@ -173,6 +174,7 @@ TEST_CASE("chat fed as it arrives scores the same as a trailing chat series") {
   DetectorParams p;
   p.chat_centred = false;  // what live runs: no look-ahead
   p.target_per_hour = 0;   // every burst fires, so there are highlights to compare
+  p.chat_window_s = 10.0;  // about as long as each synthetic burst's chat (8 s): it places them to the second
   const std::vector<double> events = {90, 160, 230};
   const auto x = synth_audio(260, events, 51);
   const auto chat = synth_chat(260, events, 52);

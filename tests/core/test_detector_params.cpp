@@ -6,14 +6,14 @@
 
 using namespace hyped;
 
-TEST_CASE("default parameters follow the seed's frames and hops, with a 10 s chat box") {
+TEST_CASE("default parameters follow the seed's frames and hops, with a 20 s chat box") {
   DetectorParams p;
   CHECK(p.hop_len() == 8000);
   CHECK(p.frame_len() == 16000);
   CHECK(p.frame_hops() == 2);
-  CHECK(p.chat_window_s == 10.0);
-  CHECK(p.chat_box_hops() == 20);
-  CHECK(p.chat_lookahead_hops() == 9);  // conv1d(ones/20, padding=10): 20 − 1 − 10 hops ahead
+  CHECK(p.chat_window_s == 20.0);
+  CHECK(p.chat_box_hops() == 40);
+  CHECK(p.chat_lookahead_hops() == 19);  // conv1d(ones/40, padding=20): 40 − 1 − 20 hops ahead
   p.chat_window_s = 5.0;                // the seed's box
   CHECK(p.chat_box_hops() == 10);
   CHECK(p.chat_lookahead_hops() == 4);

@@ -263,3 +263,26 @@ TEST_CASE("the rate threshold fires close to fusion.target_per_hour on a quiet a
     CHECK(revisions <= settled);  // a burst's half-peak first frame is revised at most once
   }
 }
+
+TEST_CASE("strongest keeps the n highest scores in time order, one per min_gap_s") {
+  const auto at = [](int id, double t, float score) {
+    Highlight h;
+    h.id = id;
+    h.time_s = t;
+    h.score = score;
+    return h;
+  };
+  const std::vector<Highlight> all = {at(1, 100, 5), at(2, 113, 9), at(3, 200, 7), at(4, 229, 6), at(5, 300, 4)};
+  const auto ids = [](const std::vector<Highlight>& hs) {
+    std::vector<int> out;
+    for (const Highlight& h : hs) out.push_back(h.id);
+    return out;
+  };
+  CHECK(ids(strongest(all, 3)) == std::vector<int>{2, 3, 4});
+  CHECK(ids(strongest(all, 10)) == std::vector<int>{1, 2, 3, 4, 5});
+  // 100 s is 13 s from the stronger 113 s, and 229 s 29 s from 200 s: each the same reaction again.
+  CHECK(ids(strongest(all, 3, 30.0)) == std::vector<int>{2, 3, 5});
+  CHECK(ids(strongest(all, 10, 30.0)) == std::vector<int>{2, 3, 5});
+  CHECK(ids(strongest(all, 10, 10.0)) == std::vector<int>{1, 2, 3, 4, 5});  // 13 s and 29 s apart: distinct
+  CHECK(strongest({}, 3, 30.0).empty());
+}

@@ -84,7 +84,8 @@ TEST_CASE("chat surprise is count-aware: 5 to 25 says far more than 0.2 to 1, an
 }
 
 TEST_CASE("running chat z is the surprise of the window's count against the mean count before it") {
-  DetectorParams p;  // chat window 10 s
+  DetectorParams p;
+  p.chat_window_s = 10.0;  // a rate of 0.5/s is 5 lines a window
   FeatureStats st(p);
   for (int i = 0; i < 100; ++i) {
     HopFeatures h;

@@ -21,7 +21,8 @@ import chat_peers  # noqa: E402
 HYPED = os.environ.get("HYPED_BIN", "build/src/app/hyped")
 HOP_S = 0.5
 
-# Short warm-up and memory so a 30 s session can show detections; chat closes hops 0.5 s after they end.
+# Short warm-up, memory and chat box so a 30 s session can show detections (its bursts are 13 s apart);
+# chat closes hops 0.5 s after they end.
 # Every crossing of the threshold fires (target_per_hour 0): a 30 s session is a young channel, whose
 # rate would fire only on bursts stronger than its typical one.
 CONFIG = """
@@ -33,6 +34,7 @@ target_per_hour = 0.0
 [peaks]
 refractory_s = 5.0
 [chat]
+window_s = 5.0
 close_delay_s = 0.5
 emote_weight = 0.5
 event_weight = 2.0

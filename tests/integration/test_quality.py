@@ -124,8 +124,8 @@ class LabelledChat(unittest.TestCase):
             if s["kind"] != "intervals":
                 continue
             f = s["figures"]
-            self.assertGreaterEqual(f["hyped"]["P@20"], f["busiest"]["P@20"] + 0.10, name)
-            self.assertGreaterEqual(f["hyped"]["P@10"], f["busiest"]["P@10"], name)
+            for k in ("P@10", "P@20"):  # 1e-9: 0.8 + 0.1 is a hair over 0.9 in floating point
+                self.assertGreaterEqual(f["hyped"][k], f["busiest"][k] + 0.10 - 1e-9, f"{name} {k}")
 
 
 if __name__ == "__main__":
