@@ -100,6 +100,20 @@ class SlowSegment(Scenario):
         return status, path
 
 
+class CutShort(Scenario):
+    """Segment 8's first request hangs for 8 s, and hyped is stopped while it does: the stop's 2 s grace
+    ends before the request's own deadline."""
+
+    hung = threading.Event()
+
+    def segment(self, i):
+        status, path = super().segment(i)
+        if i == 8 and self.requests[i] == 1:
+            self.hung.set()
+            time.sleep(8)
+        return status, path
+
+
 class Stall(Scenario):
     """The playlist freezes from 16 s to 25 s (4.5 target durations), then catches up."""
 
@@ -198,6 +212,7 @@ class LiveFaults(unittest.TestCase):
             "fmp4": Scenario("fmp4", fm, map_uri="init.mp4"),
             "slow": SlowSegment("slow", a),
             "redir": Scenario("redir", a),
+            "cut": CutShort("cut", a),
         }
         cls.scenarios["seg404"].bad = int(EVENTS[1] // 2)
         cls.scenarios["ads"].ad_s = sum(dur for _, dur in ad)
@@ -205,6 +220,8 @@ class LiveFaults(unittest.TestCase):
         cls.server = Server(ScriptedHls, cls.scenarios)
         url = lambda name: f"{cls.server.base}/{'moved/' if name == 'redir' else ''}{name}/index.m3u8"
         cls.procs = {name: Hyped("--url", url(name), "--config", cfg) for name in cls.scenarios}
+        cls.scenarios["cut"].hung.wait(DURATION)
+        cls.procs["cut"].interrupt()
         cls.rcs = {name: p.wait(DURATION + 40) for name, p in cls.procs.items()}
 
     @classmethod
@@ -259,6 +276,16 @@ class LiveFaults(unittest.TestCase):
         err = self.check("slow")
         self.assertGreaterEqual(self.scenarios["slow"].requests[6], 2)
         self.assertRegex(err, r"0 gaps .* [1-9]\d* retries")
+
+    def test_stop_during_a_request_still_reports_the_channel(self):
+        # Cut short in segment 8's request: its final line has the 7 segments before it (not 0).
+        p = self.procs["cut"]
+        self.assertEqual(self.rcs["cut"], 0, p.stderr)
+        m = re.search(r"\] (\d+) s of audio in (\d+) segments", p.stderr)
+        self.assertIsNotNone(m, p.stderr)
+        self.assertGreaterEqual(int(m.group(2)), 7, p.stderr)
+        self.assertGreaterEqual(int(m.group(1)), 14, p.stderr)
+        self.assertTrue(any(abs(t - EVENTS[0]) <= 1.0 for t in self.times("cut")), p.stderr)
 
     def test_redirected_playlist(self):
         err = self.check("redir")
