@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <random>
+#include <span>
 #include <vector>
 
 #include "app/multi_stream_detector.hpp"
@@ -259,5 +261,71 @@ TEST_CASE("streams that join and leave while others run score as each would alon
   {
     INFO("stream d");
     check_same(got_d, alone(p, d));
+  }
+}
+
+namespace {
+
+// The CPU backend, with every tick_some's slots written down.
+class SlotLog final : public Backend {
+ public:
+  explicit SlotLog(std::unique_ptr<Backend> inner) : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  std::string device() const override { return inner_->device(); }
+  int channels() const override { return inner_->channels(); }
+  void grow(int channels) override { inner_->grow(channels); }
+  void reset_channel(int channel) override { inner_->reset_channel(channel); }
+  void prime_chat(std::span<const float> history) override { inner_->prime_chat(history); }
+  void tick(std::span<const float> samples, std::span<const float> chat, int hops, std::span<HopFeatures> out) override {
+    whole_ticks++;
+    inner_->tick(samples, chat, hops, out);
+  }
+  void tick_some(std::span<const float> samples, std::span<const float> chat, int hops, std::span<const int> channels,
+                 std::span<const int> blocks, std::span<HopFeatures> out) override {
+    ticks.emplace_back(channels.begin(), channels.end());
+    inner_->tick_some(samples, chat, hops, channels, blocks, out);
+  }
+  void score_global(std::span<HopFeatures> series) override { inner_->score_global(series); }
+
+  std::vector<std::vector<int>> ticks;  // each tick_some's channels
+  int whole_ticks = 0;
+
+ private:
+  std::unique_ptr<Backend> inner_;
+};
+
+}  // namespace
+
+TEST_CASE("idle channels take no slot in a tick: a backend computes only for channels with audio") {
+  DetectorParams p;
+  p.chat_centred = false;
+  const int channels = 40;
+  const std::vector<int> busy = {3, 17, 38};  // the others are followed but send nothing
+  auto log = std::make_unique<SlotLog>(make_cpu_backend(p, channels));
+  SlotLog& slots = *log;
+  std::vector<MultiStreamDetector::Stream> io(channels);
+  std::vector<long long> frames(channels, 0);
+  for (int c = 0; c < channels; ++c) {
+    io[static_cast<std::size_t>(c)].chat_for_frame = [](long long) { return 0.0f; };
+    io[static_cast<std::size_t>(c)].on_frame = [&frames, c](double, const HopFeatures&) { ++frames[static_cast<std::size_t>(c)]; };
+  }
+  MultiStreamDetector multi(p, std::move(log), std::move(io));
+  const auto audio = test::synth_audio(20, {10}, 5);
+  const std::size_t step = static_cast<std::size_t>(p.hop_len()) * 3 + 17;  // uneven: not whole hops
+  for (std::size_t pos = 0; pos < audio.size(); pos += step) {
+    const auto chunk = std::span(audio).subspan(pos, std::min(step, audio.size() - pos));
+    for (int c : busy) multi.push(c, chunk);
+    multi.process();
+  }
+  REQUIRE(!slots.ticks.empty());
+  CHECK(slots.whole_ticks == 0);
+  for (const auto& tick : slots.ticks) {
+    CHECK(tick.size() <= busy.size());
+    for (int c : tick) CHECK(std::find(busy.begin(), busy.end(), c) != busy.end());
+  }
+  for (int c = 0; c < channels; ++c) {
+    INFO(c);
+    const bool is_busy = std::find(busy.begin(), busy.end(), c) != busy.end();
+    CHECK((frames[static_cast<std::size_t>(c)] > 0) == is_busy);
   }
 }
