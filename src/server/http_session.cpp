@@ -8,6 +8,7 @@
 
 #include "core/iso8601.hpp"
 #include "server/api_request.hpp"
+#include "server/process_memory.hpp"
 #include "server/server_internal.hpp"
 #include "server/ws_session.hpp"
 
@@ -112,8 +113,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     // The detector's thread writes what these read: copy under the lock, render outside it, so a large
     // answer never holds up publishing.
     if (api.route == ApiRoute::Metrics) {
+      const long long resident = resident_memory_bytes();
       std::unique_lock lock(s.state_mu);
-      std::string body = s.metrics.prometheus_text();
+      std::string body = s.metrics.prometheus_text(resident);
       lock.unlock();
       return text(req, http::status::ok, std::move(body), "text/plain; version=0.0.4");
     }
@@ -163,6 +165,11 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                           {"slow_disconnects", s.metrics.slow_disconnects.load()}};
       // A live session's followed set (channels with no audio yet included), and its discovery.
       if (told_followed) out["followed"] = followed;
+      if (const long long resident = resident_memory_bytes(); resident >= 0) {
+        out["memory"] = {{"resident_bytes", resident}};
+        if (told_followed && !followed.empty())
+          out["memory"]["per_channel_bytes"] = resident / static_cast<long long>(followed.size());
+      }
       if (discovery)
         out["discovery"] = {{"listings", discovery->listings}, {"failures", discovery->failures},
                             {"joined", discovery->joined},     {"left", discovery->left},

@@ -26,7 +26,7 @@ std::string label_escape(const std::string& s) {
 }
 }  // namespace
 
-std::string ServerMetrics::prometheus_text() const {
+std::string ServerMetrics::prometheus_text(long long resident_bytes) const {
   std::ostringstream s;
   const auto metric = [&](const char* name, const char* type, const char* help) {
     s << "# HELP " << name << ' ' << help << "\n# TYPE " << name << ' ' << type << '\n';
@@ -39,6 +39,14 @@ std::string ServerMetrics::prometheus_text() const {
   if (followed >= 0) {
     metric("hyped_followed_channels", "gauge", "Channels the live session follows now.");
     s << "hyped_followed_channels " << followed << '\n';
+  }
+  if (resident_bytes >= 0) {
+    metric("process_resident_memory_bytes", "gauge", "Resident memory of the process.");
+    s << "process_resident_memory_bytes " << resident_bytes << '\n';
+    if (followed > 0) {
+      metric("hyped_resident_memory_per_channel_bytes", "gauge", "Resident memory over the channels followed now.");
+      s << "hyped_resident_memory_per_channel_bytes " << resident_bytes / followed << '\n';
+    }
   }
   if (discovery) {
     metric("hyped_discovery_listings_total", "counter", "Listings of live channels, by outcome.");

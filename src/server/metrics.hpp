@@ -26,8 +26,8 @@ struct ServerMetrics {
   Counter protocol_errors = 0;                     // clients closed for malformed frames
   Counter unauthorized = 0;
   Counter webhook_ok = 0, webhook_failed = 0, webhook_retries = 0;
-  Counter detector_drops = 0;
-  std::map<std::string, long long> actions_ok, actions_failed;  // per action kind                      // samples/messages the ingest side dropped
+  Counter detector_drops = 0;                      // audio chunks the ingest side dropped
+  std::map<std::string, long long> actions_ok, actions_failed;  // per action kind
 
   // Detector tick latency, milliseconds.
   static constexpr std::array<double, 10> kTickBucketsMs = {0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100};
@@ -36,7 +36,8 @@ struct ServerMetrics {
   double tick_sum_ms = 0;
   void observe_tick(double ms);
 
-  std::string prometheus_text() const;
+  // resident_bytes: the process's resident memory (-1: unknown), with its share per followed channel.
+  std::string prometheus_text(long long resident_bytes = -1) const;
 };
 
 }  // namespace hyped

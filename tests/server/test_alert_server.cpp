@@ -96,12 +96,37 @@ TEST_CASE("the HTTP API serves history, status, metrics and health") {
   CHECK(r.body.find("hyped_detector_tick_seconds_bucket{le=\"0.0005\"} 1\n") != std::string::npos);
   CHECK(r.body.find("hyped_detector_tick_seconds_count 1\n") != std::string::npos);
   CHECK(r.body.find("hyped_ingest_lag_seconds{channel=\"a\"} 0.5\n") != std::string::npos);
+  CHECK(r.body.find("process_resident_memory_bytes ") != std::string::npos);
+  CHECK(r.body.find("hyped_resident_memory_per_channel_bytes") == std::string::npos);  // no followed set told
   CHECK(test::http_get(server.port(), "/healthz").body == "ok\n");
   CHECK(test::http_get(server.port(), "/nope").status == 404);
   r = test::http_get(server.port(), "/overlay?channel=a");
   CHECK(r.status == 200);
   CHECK(r.content_type.find("text/html") == 0);
   CHECK(r.body.find("meter-fill") != std::string::npos);
+}
+
+TEST_CASE("status and metrics report resident memory, and its share per followed channel") {
+  AlertServer server(loopback());
+  server.start();
+  for (const char* name : {"a", "b", "c", "d"}) server.set_followed(name, true);
+  const auto j = nlohmann::json::parse(test::http_get(server.port(), "/api/status").body);
+  REQUIRE(j.contains("memory"));
+  const long long resident = j["memory"]["resident_bytes"];
+  const long long per_channel = j["memory"]["per_channel_bytes"];
+  CHECK(resident > 1 << 20);
+  CHECK(per_channel == resident / 4);
+  const std::string metrics = test::http_get(server.port(), "/metrics").body;
+  const auto value = [&](const std::string& name) {
+    const auto at = metrics.find("\n" + name + " ");
+    REQUIRE(at != std::string::npos);
+    return std::stoll(metrics.substr(at + name.size() + 2));
+  };
+  const long long scraped = value("process_resident_memory_bytes");
+  CHECK(scraped > resident / 2);  // a later reading of the same process
+  CHECK(value("hyped_resident_memory_per_channel_bytes") == scraped / 4);
+  server.set_followed("d", false);
+  CHECK(nlohmann::json::parse(test::http_get(server.port(), "/api/status").body)["memory"]["per_channel_bytes"] > 0);
 }
 
 TEST_CASE("a configured token is required on the websocket and the API") {
