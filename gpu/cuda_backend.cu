@@ -14,6 +14,7 @@
 #include "gpu/cuda_kernels.cuh"
 #include "gpu/cuda_log.hpp"
 #include "gpu/cuda_resources.cuh"
+#include "gpu/cuda_sample_stage.cuh"
 #include "gpu/cuda_staging_copy.hpp"
 #include "gpu/spectral_block.hpp"
 #include "gpu/tick_slots.hpp"
@@ -25,6 +26,19 @@ using namespace hyped::cuda;
 
 // Host copies into pinned staging go in chunks so the copy of one chunk overlaps the DMA of the last.
 constexpr std::size_t kStagingChunkBytes = std::size_t{4} << 20;
+// A send-ahead ring's hop blocks: how far a stream's ingest may run ahead of its scoring (8 s at the
+// default 0.5 s hop: a segment being decoded, one waiting, and a backlog of two more).
+constexpr int kStageRingBlocks = 16;
+// Rows of a staged tick's slot table: each slot's channel, blocks taken, ring and the ring block it
+// starts at (other ticks send the first two).
+constexpr std::size_t kStagedSlotRows = 4;
+
+// What a captured graph was made for.
+struct TickShape {
+  int slots = 0, hops = 0;
+  bool staged = false;
+  bool operator==(const TickShape&) const = default;
+};
 
 class CudaBackend final : public Backend, public CudaBackendExtras {
  public:
@@ -34,7 +48,8 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
         channels_(channels),
         device_(std::move(device)),
         stop_sleep_(cudaEventBlockingSync),
-        stop_spin_(cudaEventDefault) {
+        stop_spin_(cudaEventDefault),
+        stage_(std::make_shared<SampleStage>(tp_.hop_len, kStageRingBlocks)) {
     const auto c = static_cast<std::size_t>(channels);
     const auto keep = static_cast<std::size_t>(tp_.frame_hops - 1);
     recent_.reserve(std::max<std::size_t>(1, c * keep));
@@ -42,8 +57,8 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     chat_ring_.reserve(c * static_cast<std::size_t>(tp_.chat_k));
     chat_pos_.reserve(c);
     stats_.reserve(kStatsPerChannel * c);
-    slots_host_.reserve(2 * c);
-    slots_dev_.reserve(2 * c);
+    slots_host_.reserve(kStagedSlotRows * c);
+    slots_dev_.reserve(kStagedSlotRows * c);
     cudaStream_t s = stream_.get();
     HYPED_CUDA_CHECK(cudaMemsetAsync(recent_.data(), 0, recent_.capacity() * sizeof(BlockSumsDev), s));
     HYPED_CUDA_CHECK(cudaMemsetAsync(blocks_seen_.data(), 0, c * sizeof(int), s));
@@ -75,8 +90,8 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     grow_state(chat_ring_, was * chat_k, now * chat_k, s);
     grow_state(chat_pos_, was, now, s);
     grow_state(stats_, kStatsPerChannel * was, kStatsPerChannel * now, s);
-    slots_host_.reserve(2 * now);
-    slots_dev_.reserve(2 * now);
+    slots_host_.reserve(kStagedSlotRows * now);
+    slots_dev_.reserve(kStagedSlotRows * now);
     channels_ = channels;
     // The per-tick buffers are sized by channels × hops, and a captured graph points at the old state.
     graph_.reset();
@@ -153,12 +168,40 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     }
     HYPED_CUDA_CHECK(cudaMemcpyAsync(slots_dev_.data(), slot_host, 2 * static_cast<std::size_t>(slots) * sizeof(int),
                                      cudaMemcpyHostToDevice, s));
-    run_kernels(slots, hops);
-    const Event& stop = spin_wait_ ? stop_spin_ : stop_sleep_;
-    HYPED_CUDA_CHECK(cudaEventRecord(stop.get(), s));
-    HYPED_CUDA_CHECK(cudaEventSynchronize(stop.get()));  // the tick's one wait
-    last_gpu_ms_ = elapsed_ms(start_, stop);
-    std::memcpy(out.data(), out_host_.data(), cells * sizeof(HopFeatures));
+    run_kernels({slots, hops, false});
+    finish_tick(out);
+  }
+
+  void tick_staged(std::span<StageRing* const> rings, std::span<const float> chat, int hops,
+                   std::span<const int> channels, std::span<const int> blocks, std::span<HopFeatures> out) override {
+    check_slots(channels, blocks, channels_);
+    if (rings.size() != channels.size()) throw std::invalid_argument("tick_staged: one ring per slot");
+    if (channels.empty() || hops <= 0) return;
+    const auto slots = channels.size();
+    const auto cells = slots * static_cast<std::size_t>(hops);
+    if (chat.size() != cells || out.size() != cells)
+      throw std::invalid_argument("tick_staged: chat and out must hold slots × hops blocks");
+    reserve(hops);
+    int* table = slots_host_.data();  // [4][slots]: channel, blocks, ring, first ring block
+    for (std::size_t k = 0; k < slots; ++k) {
+      if (blocks[k] < 0 || blocks[k] > hops) throw std::invalid_argument("tick_staged: blocks outside 0 … hops");
+      const SampleStage::Source src = stage_->source(rings[k], blocks[k]);
+      table[k] = channels[k];
+      table[slots + k] = blocks[k];
+      table[2 * slots + k] = src.ring;
+      table[3 * slots + k] = src.first_block;
+    }
+    cudaStream_t s = stream_.get();
+    HYPED_CUDA_CHECK(cudaEventRecord(start_.get(), s));
+    stage_->order_before(s);  // the writers' copies of these blocks
+    std::memcpy(chat_host_.data(), chat.data(), cells * sizeof(float));
+    HYPED_CUDA_CHECK(
+        cudaMemcpyAsync(chat_dev_.data(), chat_host_.data(), cells * sizeof(float), cudaMemcpyHostToDevice, s));
+    HYPED_CUDA_CHECK(cudaMemcpyAsync(slots_dev_.data(), table, kStagedSlotRows * slots * sizeof(int),
+                                     cudaMemcpyHostToDevice, s));
+    run_kernels({static_cast<int>(slots), hops, true});
+    finish_tick(out);
+    for (std::size_t k = 0; k < slots; ++k) stage_->scored(rings[k], blocks[k]);
   }
 
   void score_global(std::span<HopFeatures> series) override {
@@ -179,6 +222,8 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     HYPED_CUDA_CHECK(cudaStreamSynchronize(s));
     std::memcpy(series.data(), global_host_.data(), n * sizeof(HopFeatures));
   }
+
+  std::shared_ptr<StageRing> open_stage() override { return stage_->open(); }
 
   std::span<float> pinned_samples(int hops) override {
     reserve(std::max(1, hops));
@@ -211,6 +256,15 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     if (used > 0) HYPED_CUDA_CHECK(cudaMemcpyAsync(bigger.data(), a.data(), used * sizeof(T), cudaMemcpyDeviceToDevice, s));
     HYPED_CUDA_CHECK(cudaStreamSynchronize(s));  // before the old array is freed
     a = std::move(bigger);
+  }
+
+  // The tick's one wait, then its features out.
+  void finish_tick(std::span<HopFeatures> out) {
+    const Event& stop = spin_wait_ ? stop_spin_ : stop_sleep_;
+    HYPED_CUDA_CHECK(cudaEventRecord(stop.get(), stream_.get()));
+    HYPED_CUDA_CHECK(cudaEventSynchronize(stop.get()));
+    last_gpu_ms_ = elapsed_ms(start_, stop);
+    std::memcpy(out.data(), out_host_.data(), out.size() * sizeof(HopFeatures));
   }
 
   std::size_t samples_per_tick(int hops) const {
@@ -285,9 +339,14 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
   }
 
   // Everything after the input copies; the same sequence whether launched directly or as a graph.
-  void enqueue_kernels(int slots, int hops) {
+  void enqueue_kernels(TickShape shape) {
     cudaStream_t s = stream_.get();
+    const int slots = shape.slots, hops = shape.hops;
     const long long blocks = static_cast<long long>(slots) * hops;
+    if (shape.staged)
+      launch_gather_staged(stage_->page_table(), stage_->rings_per_page(), stage_->ring_blocks(),
+                           slots_dev_.data() + slots, slots_dev_.data() + 2 * slots, slots_dev_.data() + 3 * slots,
+                           samples_dev_.data(), slots, hops, tp_.hop_len, s);
     launch_window_energy(samples_dev_.data(), window_.data(), frames_.data(), sumsq_.data(), blocks, tp_, s);
     HYPED_CUDA_CHECK(cufftExecR2C(plan_for(blocks), frames_.data(), spectra_.data()));
     launch_spectral_sums(spectra_.data(), spectral_.data(), blocks, tp_, s);
@@ -300,25 +359,24 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
 
   // A tick shape (slots × hops) seen twice in a row is captured once and then replayed as one graph
   // launch.
-  void run_kernels(int slots, int hops) {
-    const auto shape = std::pair{slots, hops};
+  void run_kernels(TickShape shape) {
     if (graphs_on_ && graph_ && shape == graph_shape_) {
       HYPED_CUDA_CHECK(cudaGraphLaunch(graph_.get(), stream_.get()));
-    } else if (graphs_on_ && shape == last_shape_ && capture(slots, hops)) {
+    } else if (graphs_on_ && shape == last_shape_ && capture(shape)) {
       HYPED_CUDA_CHECK(cudaGraphLaunch(graph_.get(), stream_.get()));
     } else {
-      enqueue_kernels(slots, hops);
+      enqueue_kernels(shape);
     }
     last_shape_ = shape;
   }
 
-  bool capture(int slots, int hops) {
+  bool capture(TickShape shape) {
     graph_.reset();
     graph_shape_ = {};
     cudaStream_t s = stream_.get();
     HYPED_CUDA_CHECK(cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal));
     try {
-      enqueue_kernels(slots, hops);
+      enqueue_kernels(shape);
     } catch (const std::exception& e) {
       cudaGraph_t broken = nullptr;
       cudaStreamEndCapture(s, &broken);
@@ -334,7 +392,7 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     cudaGraphExec_t exec = nullptr;
     HYPED_CUDA_CHECK(cudaGraphInstantiate(&exec, graph.get(), 0));
     graph_.reset(exec);
-    graph_shape_ = {slots, hops};
+    graph_shape_ = shape;
     return true;
   }
 
@@ -372,9 +430,10 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
 
   bool graphs_on_ = true;
   GraphExec graph_;
-  std::pair<int, int> graph_shape_{}, last_shape_{};  // (slots, hops)
+  TickShape graph_shape_{}, last_shape_{};
   std::map<long long, R2cPlan> small_plans_;        // by hop blocks, powers of two below the full plan
   double last_gpu_ms_ = 0;
+  std::shared_ptr<SampleStage> stage_;  // send-ahead rings; shared with the rings handed out
 
   // score_global
   PinnedArray<HopFeatures> global_host_;

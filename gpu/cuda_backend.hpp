@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <span>
 
 #include "gpu/backend.hpp"
+#include "gpu/stage_ring.hpp"
 
 namespace hyped {
 
@@ -21,6 +23,15 @@ class CudaBackendExtras {
   // the others are still arriving. The next tick whose samples are the pinned span then copies only
   // what was not sent ahead, so its latency is mostly compute. The sent part must not change after.
   virtual void send_ahead(std::size_t offset, std::size_t count) = 0;
+  // A ring for one stream's samples, written by its ingest thread and sent ahead block by block
+  // (gpu/stage_ring.hpp); any thread may open one. It is freed when its last holder lets go.
+  virtual std::shared_ptr<StageRing> open_stage() = 0;
+  // As tick_some(), with slot k's samples the next blocks[k] unscored blocks of rings[k] (each ring
+  // opened here, at most once per tick, holding that many whole blocks): no samples travel in the tick.
+  // Each ring's blocks are freed for its writer once scored.
+  virtual void tick_staged(std::span<StageRing* const> rings, std::span<const float> chat, int hops,
+                           std::span<const int> channels, std::span<const int> blocks,
+                           std::span<HopFeatures> out) = 0;
   // Device time of the last tick, from events around its copies and kernels.
   virtual double last_tick_gpu_ms() const = 0;
   // CUDA graphs replay a repeated tick size with one launch (on by default).

@@ -10,7 +10,7 @@ namespace hyped {
 
 MultiStreamDetector::MultiStreamDetector(const DetectorParams& p, std::unique_ptr<Backend> backend,
                                          std::vector<Stream> streams, int max_tick_hops)
-    : p_(p), backend_(std::move(backend)), max_tick_hops_(std::max(1, max_tick_hops)) {
+    : p_(p), backend_(std::move(backend)), max_tick_hops_(std::max(1, max_tick_hops)), cuda_(cuda_extras(*backend_)) {
   const bool needs_future = p_.z_mode != ZMode::Running || p_.chat_lookahead_hops() != 0;
   for (const Stream& s : streams)
     if (needs_future && !s.chat_log)
@@ -34,7 +34,7 @@ MultiStreamDetector::MultiStreamDetector(const DetectorParams& p, std::unique_pt
 MultiStreamDetector::Lane MultiStreamDetector::make_lane(int index, Stream s) const {
   DetectorParams picking = p_;
   if (s.target_per_hour) picking.target_per_hour = *s.target_per_hour;
-  return Lane{index, std::move(s), HopBlocker(p_.hop_len()), PeakPicker(picking), 0, false, {}};
+  return Lane{index, std::move(s), HopBlocker(p_.hop_len()), nullptr, 0, PeakPicker(picking), 0, false, {}};
 }
 
 MultiStreamDetector::Lane& MultiStreamDetector::checked(Lane* l) {
@@ -75,7 +75,34 @@ void MultiStreamDetector::flush(Lane& l) {
     if (l.io.on_highlight) l.io.on_highlight(*hl);
 }
 
-void MultiStreamDetector::push(int stream, std::span<const float> samples) { lane(stream).blocker.append(samples); }
+void MultiStreamDetector::push(int stream, std::span<const float> samples) {
+  Lane& l = lane(stream);
+  if (l.stage) throw std::logic_error("push on a stream read from its send-ahead ring");
+  l.blocker.append(samples);
+}
+
+std::shared_ptr<StageRing> MultiStreamDetector::open_stage() { return cuda_ ? cuda_->open_stage() : nullptr; }
+
+void MultiStreamDetector::use_stage(int stream, std::shared_ptr<StageRing> ring) {
+  Lane& l = lane(stream);
+  if (!ring) throw std::invalid_argument("use_stage: no ring");
+  if (l.blocks_done > 0 || l.blocker.pending_samples() > 0 || l.staged > 0)
+    throw std::logic_error("use_stage after the stream's first samples");
+  l.stage = std::move(ring);
+}
+
+void MultiStreamDetector::push_staged(int stream, long long samples) {
+  Lane& l = lane(stream);
+  if (!l.stage) throw std::logic_error("push_staged on a stream without a send-ahead ring");
+  if (samples < 0 || l.staged + samples > l.stage->written())
+    throw std::logic_error("push_staged: more samples than the ring was written");
+  l.staged += samples;
+}
+
+int MultiStreamDetector::whole_blocks(const Lane& l) const {
+  if (!l.stage) return l.blocker.whole_blocks();
+  return static_cast<int>(l.staged / p_.hop_len() - l.blocks_done);
+}
 
 void MultiStreamDetector::add_chat(int stream, std::span<const ChatMessage> messages) {
   Lane& l = lane(stream);
@@ -88,59 +115,80 @@ long long MultiStreamDetector::frames(int stream) const {
 }
 
 void MultiStreamDetector::process(int min_blocks) {
+  min_blocks = std::max(1, min_blocks);
+  for (;;) {
+    // Only the streams with enough whole blocks take part: idle ones cost the tick nothing. Those read
+    // from rings go in a tick of their own.
+    slots_.clear();
+    staged_slots_.clear();
+    int hops = 0, staged_hops = 0;
+    for (std::size_t c = 0; c < lanes_.size(); ++c) {
+      const Lane* l = lanes_[c].get();
+      if (!l) continue;
+      if (const int whole = whole_blocks(*l); whole >= min_blocks) {
+        int& h = l->stage ? staged_hops : hops;
+        (l->stage ? staged_slots_ : slots_).push_back(static_cast<int>(c));
+        h = std::max(h, std::min(whole, max_tick_hops_));
+      }
+    }
+    if (slots_.empty() && staged_slots_.empty()) return;
+    if (!slots_.empty()) tick(hops, false);
+    if (!staged_slots_.empty()) {
+      slots_.swap(staged_slots_);
+      tick(staged_hops, true);
+    }
+  }
+}
+
+void MultiStreamDetector::tick(int hops, bool staged) {
   const auto hop_len = static_cast<std::size_t>(p_.hop_len());
   const long long lag = p_.frame_hops() - 1;  // blocks before a stream's first whole frame
-  min_blocks = std::max(1, min_blocks);
-  CudaBackendExtras* pinned = cuda_extras(*backend_);
-  for (;;) {
-    // Only the streams with enough whole blocks take part: idle ones cost the tick nothing.
-    slots_.clear();
-    int hops = 0;
-    for (std::size_t c = 0; c < lanes_.size(); ++c)
-      if (const int whole = lanes_[c] ? lanes_[c]->blocker.whole_blocks() : 0; whole >= min_blocks) {
-        slots_.push_back(static_cast<int>(c));
-        hops = std::max(hops, std::min(whole, max_tick_hops_));
-      }
-    if (slots_.empty()) return;
-    const std::size_t n = slots_.size();
-    const auto per_slot = static_cast<std::size_t>(hops) * hop_len;
-    std::span<float> gathered;  // the slots' blocks side by side; empty: one slot's blocks, read in place
-    if (pinned) {
-      // Written in place: the copy to the device reads it directly, and only the slots' part travels.
-      gathered = pinned->pinned_samples(hops).first(n * per_slot);
-    } else if (n > 1) {
-      samples_.resize(n * per_slot);
-      gathered = samples_;
+  const std::size_t n = slots_.size();
+  const auto per_slot = static_cast<std::size_t>(hops) * hop_len;
+  std::span<float> gathered;  // the slots' blocks side by side; empty: read in place or from rings
+  if (staged) {
+    rings_.resize(n);
+  } else if (cuda_) {
+    // Written in place: the copy to the device reads it directly, and only the slots' part travels.
+    gathered = cuda_->pinned_samples(hops).first(n * per_slot);
+  } else if (n > 1) {
+    samples_.resize(n * per_slot);
+    gathered = samples_;
+  }
+  chat_.assign(n * static_cast<std::size_t>(hops), 0.0f);
+  blocks_.resize(n);
+  out_.resize(n * static_cast<std::size_t>(hops));
+  for (std::size_t k = 0; k < n; ++k) {
+    Lane& l = *lanes_[static_cast<std::size_t>(slots_[k])];
+    const int taken = std::min(whole_blocks(l), hops);
+    blocks_[k] = taken;
+    if (staged) {
+      rings_[k] = l.stage.get();
+    } else if (!gathered.empty()) {
+      const auto src = l.blocker.front(taken);
+      std::copy(src.begin(), src.end(), gathered.begin() + static_cast<std::ptrdiff_t>(k * per_slot));
     }
-    chat_.assign(n * static_cast<std::size_t>(hops), 0.0f);
-    blocks_.resize(n);
-    out_.resize(n * static_cast<std::size_t>(hops));
-    for (std::size_t k = 0; k < n; ++k) {
-      Lane& l = *lanes_[static_cast<std::size_t>(slots_[k])];
-      const int taken = std::min(l.blocker.whole_blocks(), hops);
-      blocks_[k] = taken;
-      if (!gathered.empty()) {
-        const auto src = l.blocker.front(taken);
-        std::copy(src.begin(), src.end(), gathered.begin() + static_cast<std::ptrdiff_t>(k * per_slot));
-      }
-      for (int h = 0; h < taken; ++h)
-        if (const long long frame = l.blocks_done + h - lag; frame >= 0)
-          chat_[k * static_cast<std::size_t>(hops) + static_cast<std::size_t>(h)] = chat_for(l, frame);
-    }
+    for (int h = 0; h < taken; ++h)
+      if (const long long frame = l.blocks_done + h - lag; frame >= 0)
+        chat_[k * static_cast<std::size_t>(hops) + static_cast<std::size_t>(h)] = chat_for(l, frame);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  if (staged) {
+    cuda_->tick_staged(rings_, chat_, hops, slots_, blocks_, out_);
+  } else {
     const std::span<const float> samples =
         gathered.empty() ? lanes_[static_cast<std::size_t>(slots_[0])]->blocker.front(hops) : gathered;
-    const auto t0 = std::chrono::steady_clock::now();
     backend_->tick_some(samples, chat_, hops, slots_, blocks_, out_);
-    if (on_tick) on_tick(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
-    for (std::size_t k = 0; k < n; ++k) {
-      Lane& l = *lanes_[static_cast<std::size_t>(slots_[k])];
-      const int taken = blocks_[k];
-      for (int h = 0; h < taken; ++h)
-        if (const long long frame = l.blocks_done + h - lag; frame >= 0)
-          score_frame(l, frame, out_[k * static_cast<std::size_t>(hops) + static_cast<std::size_t>(h)]);
-      l.blocker.drop(taken);
-      l.blocks_done += taken;
-    }
+  }
+  if (on_tick) on_tick(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  for (std::size_t k = 0; k < n; ++k) {
+    Lane& l = *lanes_[static_cast<std::size_t>(slots_[k])];
+    const int taken = blocks_[k];
+    for (int h = 0; h < taken; ++h)
+      if (const long long frame = l.blocks_done + h - lag; frame >= 0)
+        score_frame(l, frame, out_[k * static_cast<std::size_t>(hops) + static_cast<std::size_t>(h)]);
+    if (!l.stage) l.blocker.drop(taken);
+    l.blocks_done += taken;
   }
 }
 

@@ -18,6 +18,7 @@
 #include "core/hop_features.hpp"
 #include "core/peak_picker.hpp"
 #include "gpu/backend.hpp"
+#include "gpu/cuda_backend.hpp"
 
 namespace hyped {
 
@@ -53,6 +54,14 @@ class MultiStreamDetector {
   void remove_stream(int stream);
 
   void push(int stream, std::span<const float> samples);
+  // Send-ahead, where the backend offers it (CUDA; elsewhere open_stage() gives nullptr): the stream's
+  // samples are written by its ingest thread straight into a ring of page-locked memory, each whole
+  // hop block on its way to the device at once, and the detector is told only how many arrived. Any
+  // thread may open a ring; use_stage() makes it a stream's source, before its first samples.
+  std::shared_ptr<StageRing> open_stage();
+  void use_stage(int stream, std::shared_ptr<StageRing> ring);
+  // `samples` more of the stream's samples are in its ring (written before this call).
+  void push_staged(int stream, long long samples);
   // More of a stream's chat_log (a chat fetched while the audio streams): it must arrive before the
   // frames that read it (chat_lookahead_hops past the audio pushed so far).
   void add_chat(int stream, std::span<const ChatMessage> messages);
@@ -85,6 +94,8 @@ class MultiStreamDetector {
     int index = 0;  // its stream number and backend channel
     Stream io;
     HopBlocker blocker;
+    std::shared_ptr<StageRing> stage;  // set: the samples are in this ring, not the blocker
+    long long staged = 0;              // samples the ring holds for the detector, scored or not
     PeakPicker picker;
     long long blocks_done = 0;
     bool keep_series = false;
@@ -100,13 +111,19 @@ class MultiStreamDetector {
   void score_frame(Lane& l, long long frame, const HopFeatures& f);
   void pick(Lane& l, long long frame, const HopFeatures& f);
   void trim_chat_at_end(Lane& l) const;
+  int whole_blocks(const Lane& l) const;
+  // One backend tick for the streams in slots_ (all staged, or none), `hops` blocks at most each.
+  void tick(int hops, bool staged);
 
   DetectorParams p_;
   std::unique_ptr<Backend> backend_;
   std::vector<std::unique_ptr<Lane>> lanes_;  // by backend channel; null: free
   int max_tick_hops_;
   std::vector<float> samples_, chat_;  // samples_: several slots' blocks, where the backend has no pinned memory
+  CudaBackendExtras* cuda_ = nullptr;  // the backend's extras, where it has them
   std::vector<int> slots_, blocks_;  // per slot of a tick: its stream, the blocks it takes
+  std::vector<int> staged_slots_;    // streams read from their rings, ticked apart
+  std::vector<StageRing*> rings_;    // per slot of a staged tick
   std::vector<HopFeatures> out_;
 };
 

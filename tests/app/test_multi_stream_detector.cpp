@@ -207,6 +207,15 @@ void push_all(MultiStreamDetector& d, int stream, const std::vector<float>& audi
 
 }  // namespace
 
+TEST_CASE("without a CUDA backend there are no send-ahead rings: samples are pushed") {
+  DetectorParams p;
+  p.chat_centred = false;
+  MultiStreamDetector multi(p, make_cpu_backend(p, 1), std::vector<MultiStreamDetector::Stream>(1));
+  CHECK(multi.open_stage() == nullptr);
+  CHECK_THROWS_AS(multi.use_stage(0, nullptr), std::invalid_argument);
+  CHECK_THROWS_AS(multi.push_staged(0, 10), std::logic_error);
+}
+
 TEST_CASE("streams that join and leave while others run score as each would alone, in reused backend slots") {
   DetectorParams p;
   p.chat_centred = false;
