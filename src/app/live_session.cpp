@@ -28,6 +28,7 @@
 #include <optional>
 #include <random>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "app/multi_stream_detector.hpp"
@@ -53,12 +54,16 @@ std::chrono::system_clock::time_point from_unix_s(double s) {
       std::chrono::duration_cast<std::chrono::system_clock::duration>(std::chrono::duration<double>(s)));
 }
 
-// A block of decoded audio on its way from the ingest thread to the detector thread.
+// A block of decoded audio on its way from the ingest thread to the detector thread: its samples, or
+// (sent ahead) how many its ingest thread wrote into the channel's ring.
 struct AudioChunk {
   int channel = 0;
   std::vector<float> samples;  // at most one hop; shorter where a segment ends
+  std::shared_ptr<StageRing> ring;  // set: the samples are in it, `staged` of them
+  long long staged = 0;
   double stream_s = 0;
   double wall_s = 0;
+  long long count() const { return ring ? staged : static_cast<long long>(samples.size()); }
 };
 
 struct ChatEvent {
@@ -109,8 +114,15 @@ class ChannelDetector {
       // Highlights map times a clip's length back at most; older anchors are not needed.
       while (anchors_.size() > 2 && static_cast<double>(samples_in_ - anchors_[1].det_sample) / rate > 600) anchors_.pop_front();
     }
-    expected_stream_s_ = c.stream_s + static_cast<double>(c.samples.size()) / rate;
-    samples_in_ += static_cast<long long>(c.samples.size());
+    const long long n = c.count();
+    expected_stream_s_ = c.stream_s + static_cast<double>(n) / rate;
+    samples_in_ += n;
+    if (c.ring) {
+      if (!staged_) detector_->use_stage(stream_, c.ring);
+      staged_ = true;
+      detector_->push_staged(stream_, n);
+      return;
+    }
     if (recorder_) recorder_->write(c.samples);
     detector_->push(stream_, c.samples);
   }
@@ -184,6 +196,7 @@ class ChannelDetector {
   std::deque<Anchor> anchors_;
   MultiStreamDetector* detector_ = nullptr;  // the session's, shared by every channel
   int stream_ = 0;
+  bool staged_ = false;  // its samples arrive through a send-ahead ring
   // Recorded at the centre of the bin it counted in, with its weight: `hyped replay WAV --chat JSONL
   // --chat-box trailing` then feeds the detector exactly what it saw live. The file appears with the
   // first message, so an audio-only session leaves none.
@@ -237,6 +250,7 @@ struct LiveSession::Impl {
     std::atomic<bool> leaving{false};  // remove_channel(): its following ends
     std::unique_ptr<HttpClient> api;  // Twitch GQL/usher client (token renewals)
     std::unique_ptr<HlsFollower> follower;
+    std::shared_ptr<StageRing> ring;  // sent ahead: where its ingest thread writes its audio
     LiveChannelReport earlier;  // the figures of its broadcasts so far
     std::optional<asio::steady_timer> wait_timer;  // while it is offline
     int thread = 0;  // the ingest thread it is followed on (0: run()'s own)
@@ -276,7 +290,7 @@ struct LiveSession::Impl {
   bool ended = false;    // the session is over: nothing more is added
 
   // The detector thread's own.
-  std::map<int, std::unique_ptr<ChannelDetector>> detectors;  // by channel id
+  std::unordered_map<int, std::unique_ptr<ChannelDetector>> detectors;  // by channel id
   std::unique_ptr<MultiStreamDetector> detector;  // every channel's stream, one backend
   std::string stamp;  // of recordings
   std::vector<Command> deferred;  // removals whose last audio may still be queued
@@ -285,6 +299,7 @@ struct LiveSession::Impl {
   moodycamel::ConcurrentQueue<ChatEvent> chat;
   std::atomic<std::size_t> capacity{64};
   std::atomic<long long> dropped{0};
+  bool send_ahead = false;  // set before ingest starts
   std::atomic<bool> ingest_done{false};
   std::atomic<int> active{0};  // channels still being followed, over every ingest thread
   std::atomic<bool> stopping{false};
@@ -297,7 +312,12 @@ struct LiveSession::Impl {
 
   bool done_with(const Channel& ch) const { return stopping || ch.leaving; }
 
-  void enqueue(int channel, const LiveAudio& a) {
+  void enqueue(Channel& ch, const LiveAudio& a) {
+    if (send_ahead) {
+      enqueue_staged(ch, a);
+      return;
+    }
+    const int channel = ch.id;
     const int hop = opt.detector.hop_len();
     const double rate = opt.detector.sample_rate_hz;
     for (std::size_t off = 0; off < a.samples.size(); off += static_cast<std::size_t>(hop)) {
@@ -318,6 +338,28 @@ struct LiveSession::Impl {
       }
       audio.enqueue(std::move(c));
     }
+  }
+
+  // Sent ahead (a CUDA backend): the audio goes straight into the channel's ring, each hop block on to
+  // the device as it completes, and only its length travels to the detector thread. The ring bounds
+  // what waits for the detector: audio it has no room for is lost, counted and logged.
+  void enqueue_staged(Channel& ch, const LiveAudio& a) {
+    if (!ch.ring) ch.ring = detector->open_stage();
+    const std::size_t taken = ch.ring->write(a.samples);
+    if (taken < a.samples.size()) {
+      const long long n = dropped.fetch_add(1) + 1;
+      if (n % 100 == 1)
+        spdlog::warn("[{}] detector is behind: {:.1f} s of audio lost, its buffer full ({} cut so far)", ch.name,
+                     static_cast<double>(a.samples.size() - taken) / opt.detector.sample_rate_hz, n);
+    }
+    if (taken == 0) return;
+    AudioChunk c;
+    c.channel = ch.id;
+    c.ring = ch.ring;
+    c.staged = static_cast<long long>(taken);
+    c.stream_s = a.stream_s;
+    c.wall_s = a.wall_s;
+    audio.enqueue(std::move(c));
   }
 
   // Sleeps s seconds on the channel's timer, which stopping or removing it cancels; false then.
@@ -346,7 +388,7 @@ struct LiveSession::Impl {
       fo.url = ch.url;
       if (done_with(ch)) co_return std::string();
       ch.follower = std::make_unique<HlsFollower>(ch.io->get_executor(), trust, fo);
-      ch.follower->on_audio = [this, id = ch.id](const LiveAudio& a) { enqueue(id, a); };
+      ch.follower->on_audio = [this, &ch](const LiveAudio& a) { enqueue(ch, a); };
       co_return co_await ch.follower->run();
     }
     ch.api = std::make_unique<HttpClient>(ch.io->get_executor(), trust);
@@ -412,7 +454,7 @@ struct LiveSession::Impl {
       };
       if (ch.follower) accumulate(ch);
       ch.follower = std::make_unique<HlsFollower>(ch.io->get_executor(), trust, fo);
-      ch.follower->on_audio = [this, id = ch.id](const LiveAudio& a) { enqueue(id, a); };
+      ch.follower->on_audio = [this, &ch](const LiveAudio& a) { enqueue(ch, a); };
       std::string error;
       error = co_await ch.follower->run();
       if (done_with(ch)) break;
@@ -465,6 +507,7 @@ struct LiveSession::Impl {
     if (ch.follower) accumulate(ch);
     // Its sockets and timers go on the thread they belong to.
     ch.follower.reset();
+    ch.ring.reset();  // the detector keeps it until it has scored what is in it
     ch.api.reset();
     ch.wait_timer.reset();
     {
@@ -736,6 +779,9 @@ std::vector<LiveChannelReport> LiveSession::run() {
     if (on_tick) on_tick(ms);
   };
   if (on_backend) on_backend(s.detector->backend().name());
+  // A recording needs the samples on the detector thread; otherwise a CUDA backend takes them sent ahead.
+  s.send_ahead = s.opt.record_dir.empty() && s.detector->sends_ahead();
+  if (s.send_ahead) spdlog::info("ingest threads send audio ahead to the device as it is decoded");
   s.on_highlight = &on_highlight;
   s.on_hop = &on_hop;
   s.on_broadcast = &on_broadcast;

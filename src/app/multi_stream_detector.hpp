@@ -59,6 +59,7 @@ class MultiStreamDetector {
   // hop block on its way to the device at once, and the detector is told only how many arrived. Any
   // thread may open a ring; use_stage() makes it a stream's source, before its first samples.
   std::shared_ptr<StageRing> open_stage();
+  bool sends_ahead() const { return cuda_ != nullptr; }
   void use_stage(int stream, std::shared_ptr<StageRing> ring);
   // `samples` more of the stream's samples are in its ring (written before this call).
   void push_staged(int stream, long long samples);
