@@ -153,9 +153,7 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     cudaStream_t s = stream_.get();
     HYPED_CUDA_CHECK(cudaEventRecord(start_.get(), s));
     stage_samples(samples);
-    std::memcpy(chat_host_.data(), chat.data(), cells * sizeof(float));
-    HYPED_CUDA_CHECK(
-        cudaMemcpyAsync(chat_dev_.data(), chat_host_.data(), cells * sizeof(float), cudaMemcpyHostToDevice, s));
+    send_chat(chat);
     // Slot → channel and blocks taken, [2][slots]: a few bytes a slot, sent every tick so one captured
     // graph serves full and partial ticks alike.
     int* slot_host = slots_host_.data();
@@ -194,9 +192,7 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     cudaStream_t s = stream_.get();
     HYPED_CUDA_CHECK(cudaEventRecord(start_.get(), s));
     stage_->order_before(s);  // the writers' copies of these blocks
-    std::memcpy(chat_host_.data(), chat.data(), cells * sizeof(float));
-    HYPED_CUDA_CHECK(
-        cudaMemcpyAsync(chat_dev_.data(), chat_host_.data(), cells * sizeof(float), cudaMemcpyHostToDevice, s));
+    send_chat(chat);
     HYPED_CUDA_CHECK(cudaMemcpyAsync(slots_dev_.data(), table, kStagedSlotRows * slots * sizeof(int),
                                      cudaMemcpyHostToDevice, s));
     run_kernels({static_cast<int>(slots), hops, true});
@@ -256,6 +252,13 @@ class CudaBackend final : public Backend, public CudaBackendExtras {
     if (used > 0) HYPED_CUDA_CHECK(cudaMemcpyAsync(bigger.data(), a.data(), used * sizeof(T), cudaMemcpyDeviceToDevice, s));
     HYPED_CUDA_CHECK(cudaStreamSynchronize(s));  // before the old array is freed
     a = std::move(bigger);
+  }
+
+  // Through page-locked memory, so the copy is asynchronous like the rest of the tick.
+  void send_chat(std::span<const float> chat) {
+    std::memcpy(chat_host_.data(), chat.data(), chat.size_bytes());
+    HYPED_CUDA_CHECK(cudaMemcpyAsync(chat_dev_.data(), chat_host_.data(), chat.size_bytes(), cudaMemcpyHostToDevice,
+                                     stream_.get()));
   }
 
   // The tick's one wait, then its features out.
