@@ -167,8 +167,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       if (told_followed) out["followed"] = followed;
       if (const long long resident = resident_memory_bytes(); resident >= 0) {
         out["memory"] = {{"resident_bytes", resident}};
-        if (told_followed && !followed.empty())
-          out["memory"]["per_channel_bytes"] = resident / static_cast<long long>(followed.size());
+        if (const long long share = memory_per_channel(resident, told_followed ? static_cast<long long>(followed.size()) : 0);
+            share >= 0)
+          out["memory"]["per_channel_bytes"] = share;
       }
       if (discovery)
         out["discovery"] = {{"listings", discovery->listings}, {"failures", discovery->failures},

@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "server/process_memory.hpp"
+
 namespace hyped {
 
 void ServerMetrics::observe_tick(double ms) {
@@ -43,9 +45,9 @@ std::string ServerMetrics::prometheus_text(long long resident_bytes) const {
   if (resident_bytes >= 0) {
     metric("process_resident_memory_bytes", "gauge", "Resident memory of the process.");
     s << "process_resident_memory_bytes " << resident_bytes << '\n';
-    if (followed > 0) {
+    if (const long long share = memory_per_channel(resident_bytes, followed); share >= 0) {
       metric("hyped_resident_memory_per_channel_bytes", "gauge", "Resident memory over the channels followed now.");
-      s << "hyped_resident_memory_per_channel_bytes " << resident_bytes / followed << '\n';
+      s << "hyped_resident_memory_per_channel_bytes " << share << '\n';
     }
   }
   if (discovery) {

@@ -17,3 +17,9 @@ TEST_CASE("resident memory grows by what the process touches") {
   CHECK(after - before >= static_cast<long long>(kBytes) * 3 / 4);
   CHECK(block[kBytes - 1] == 1);
 }
+
+TEST_CASE("each followed channel's share of memory, where both are known") {
+  CHECK(memory_per_channel(1000, 4) == 250);
+  CHECK(memory_per_channel(1000, 0) == -1);   // nothing followed
+  CHECK(memory_per_channel(-1, 4) == -1);     // memory unknown
+}
